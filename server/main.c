@@ -1,0 +1,235 @@
+/*
+ * main.c - kiemtrad's command line: run the server, or talk to a running one.
+ *
+ *   kiemtrad [OPTIONS]                       run the server
+ *   kiemtrad admin [--data DIR] COMMAND...   run a console command on the running server
+ *   kiemtrad fingerprint [--data DIR]        print the server key's fingerprint
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "common/keyfile.h"
+#include "common/status.h"
+#include "server/admin_client.h"
+#include "server/server.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: kiemtrad [OPTIONS]                       run the server\n"
+		"       kiemtrad admin [--data DIR] COMMAND...   run a console command on the\n"
+		"                                                running server (try: admin help)\n"
+		"       kiemtrad fingerprint [--data DIR]        print the server key fingerprint\n"
+		"\n"
+		"options:\n"
+		"  --data DIR            data directory (default: $KIEMTRAD_DATA or ./var)\n"
+		"  --listen HOST:PORT    address to listen on (default 127.0.0.1:7447;\n"
+		"                        port 0 picks a free port, written to DIR/listen)\n"
+		"  --no-console          do not read console commands from the terminal\n"
+		"  --idle-timeout SEC    close connections idle this long (default 300)\n"
+		"  --max-conns N         connections at once (default 20000)\n"
+		"  --handshake-timeout SEC  cut connections that do not finish the handshake\n"
+		"                        in this time (default 10)\n"
+		"  --version, --help\n"
+		"\n"
+		"environment:\n"
+		"  KIEMTRAD_DATA         data directory when --data is not given\n"
+		"  KIEMTRAD_PWHASH       interactive (default) | moderate | test; 'test' uses\n"
+		"                        libsodium's minimum Argon2id limits: test suites only\n");
+}
+
+static int parse_listen(const char *arg, struct server_config *cfg)
+{
+	const char *colon = strrchr(arg, ':');
+	char *end;
+	long port;
+	size_t hl;
+
+	if (!colon)
+		return -1;
+	hl = (size_t)(colon - arg);
+	if (hl > 0 && arg[0] == '[' && arg[hl - 1] == ']') {
+		arg++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof(cfg->listen_host))
+		return -1;
+	memcpy(cfg->listen_host, arg, hl);
+	cfg->listen_host[hl] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || port < 0 || port > 65535)
+		return -1;
+	cfg->listen_port = (int)port;
+	return 0;
+}
+
+static const char *default_data_dir(void)
+{
+	const char *d = getenv("KIEMTRAD_DATA");
+
+	return d && *d ? d : "var";
+}
+
+static int cmd_fingerprint(const char *data_dir)
+{
+	char path[PATH_MAX + 16], fp[KT_FINGERPRINT_LEN];
+	uint8_t priv[32], pub[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/server.key", data_dir);
+	f = fopen(path, "rb");
+	if (!f || fread(priv, 1, 32, f) != 32) {
+		fprintf(stderr, "kiemtrad: no server key at %s; start the server once to create it\n",
+			path);
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	fclose(f);
+	crypto_scalarmult_base(pub, priv);
+	sodium_memzero(priv, sizeof(priv));
+	kt_fingerprint(pub, fp);
+	printf("%s\n", fp);
+	return 0;
+}
+
+/* Options shared by `admin` and `fingerprint`: only --data DIR, before the command. */
+static int sub_data_dir(int argc, char **argv, int *i, const char **data_dir)
+{
+	*data_dir = default_data_dir();
+	while (*i < argc && strncmp(argv[*i], "--data", 6) == 0) {
+		if (strcmp(argv[*i], "--data") == 0 && *i + 1 < argc) {
+			*data_dir = argv[*i + 1];
+			*i += 2;
+		} else if (strncmp(argv[*i], "--data=", 7) == 0) {
+			*data_dir = argv[*i] + 7;
+			(*i)++;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"no-console", no_argument, NULL, 'n'},
+		{"idle-timeout", required_argument, NULL, 'i'},
+		{"max-conns", required_argument, NULL, 'm'},
+		{"handshake-timeout", required_argument, NULL, 't'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct server_config cfg;
+	static struct server srv;
+	const char *pw;
+	char err[512];
+	int c, rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "kiemtrad: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (argc > 1 && (strcmp(argv[1], "admin") == 0 || strcmp(argv[1], "fingerprint") == 0)) {
+		const char *data_dir;
+		int i = 2;
+
+		if (sub_data_dir(argc, argv, &i, &data_dir) != 0) {
+			usage(stderr);
+			return 2;
+		}
+		if (strcmp(argv[1], "fingerprint") == 0)
+			return cmd_fingerprint(data_dir);
+		if (i >= argc) {
+			fprintf(stderr, "usage: kiemtrad admin [--data DIR] COMMAND... "
+					"(try: kiemtrad admin help)\n");
+			return 2;
+		}
+		return admin_client_main(data_dir, argc - i, argv + i);
+	}
+
+	server_config_defaults(&cfg);
+	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", default_data_dir());
+	pw = getenv("KIEMTRAD_PWHASH");
+	if (pw && strcmp(pw, "test") == 0)
+		cfg.auth.level = AUTH_LEVEL_TEST;
+	else if (pw && strcmp(pw, "moderate") == 0)
+		cfg.auth.level = AUTH_LEVEL_MODERATE;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", optarg);
+			break;
+		case 'l':
+			if (parse_listen(optarg, &cfg) != 0) {
+				fprintf(stderr, "kiemtrad: --listen wants HOST:PORT, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			cfg.console = false;
+			break;
+		case 'i':
+			cfg.idle_timeout_ms = (unsigned)strtoul(optarg, NULL, 10) * 1000;
+			if (cfg.idle_timeout_ms < 2000) {
+				fprintf(stderr, "kiemtrad: --idle-timeout is at least 2 seconds\n");
+				return 2;
+			}
+			break;
+		case 't':
+			cfg.handshake_timeout_ms = (unsigned)strtoul(optarg, NULL, 10) * 1000;
+			if (cfg.handshake_timeout_ms < 1000) {
+				fprintf(stderr, "kiemtrad: --handshake-timeout is at least 1 second\n");
+				return 2;
+			}
+			break;
+		case 'm':
+			cfg.max_conns = (unsigned)strtoul(optarg, NULL, 10);
+			if (cfg.max_conns == 0) {
+				fprintf(stderr, "kiemtrad: --max-conns must be positive\n");
+				return 2;
+			}
+			break;
+		case 'V':
+			printf("kiemtrad %s\n", KT_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kiemtrad: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (cfg.console && !isatty(STDIN_FILENO))
+		cfg.console = false;
+
+	rc = server_init(&srv, &cfg, err, sizeof(err));
+	if (rc != KT_OK) {
+		fprintf(stderr, "kiemtrad: %s\n", err[0] ? err : kt_strerror(rc));
+		server_fini(&srv);
+		return 1;
+	}
+	rc = server_run(&srv);
+	server_fini(&srv);
+	printf("kiemtrad: stopped\n");
+	return rc == KT_OK ? 0 : 1;
+}

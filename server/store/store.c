@@ -1,0 +1,439 @@
+/*
+ * store.c - opening the store, schema migrations, transactions, group commit,
+ * backup and integrity check (see store.h), and the helpers of store_int.h.
+ */
+#include "server/store/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "common/status.h"
+#include "server/store/db.h"
+#include "server/store/store_int.h"
+
+#define STORE_DB_FILE "kiemtra.db"
+
+/*
+ * Migrations, applied in order, each in its own transaction that also records
+ * its version in schema_version. A step is never edited once released: a
+ * change of schema is a new step at the end.
+ *
+ * The DDL is per driver (sql[dialect]), because types and key generation
+ * differ (SQLite's INTEGER PRIMARY KEY and STRICT tables; PostgreSQL would use
+ * BIGINT GENERATED ALWAYS AS IDENTITY, BYTEA and a plpgsql trigger). The
+ * record files' statements are the same for every driver.
+ *
+ * Conventions: times are INTEGER milliseconds since the epoch (UTC); an
+ * optional reference is NULL in the table and 0 in the structs (NULLIF and
+ * COALESCE in the record files); every mutable row has a version, bumped by
+ * each update; rows of history (unit_events, audit_log) are never updated.
+ */
+struct migration {
+	int version;
+	const char *what;
+	const char *sql[DB_DIALECT_COUNT];
+};
+
+/* clang-format off */
+static const struct migration migrations[] = {
+	{
+		.version = 1,
+		.what = "units, unit events, users, devices, sessions, audit log",
+		.sql[DB_DIALECT_SQLITE] =
+			"CREATE TABLE units ("
+			" id INTEGER PRIMARY KEY,"
+			" code TEXT NOT NULL UNIQUE,"
+			" name TEXT NOT NULL,"
+			" name_folded TEXT NOT NULL,"      /* kt_fold(name), for find */
+			" kind INTEGER NOT NULL,"          /* UnitKind */
+			" parent_id INTEGER REFERENCES units(id),"
+			" status INTEGER NOT NULL DEFAULT 1 CHECK (status IN (1, 2)),"
+			" merged_into INTEGER REFERENCES units(id),"
+			" created_at INTEGER NOT NULL,"
+			" updated_at INTEGER NOT NULL,"
+			" version INTEGER NOT NULL DEFAULT 1,"
+			" CHECK (parent_id IS NULL OR parent_id <> id),"
+			" CHECK ((status = 2) = (merged_into IS NOT NULL))"
+			") STRICT;"
+			"CREATE INDEX units_by_parent ON units(parent_id, id);"
+
+			"CREATE TABLE unit_events ("
+			" id INTEGER PRIMARY KEY,"
+			" unit_id INTEGER NOT NULL REFERENCES units(id),"
+			" kind INTEGER NOT NULL,"          /* UnitEventKind */
+			" at INTEGER NOT NULL,"
+			" old_name TEXT NOT NULL DEFAULT '',"
+			" new_name TEXT NOT NULL DEFAULT '',"
+			" old_parent_id INTEGER NOT NULL DEFAULT 0,"
+			" new_parent_id INTEGER NOT NULL DEFAULT 0,"
+			" other_unit_id INTEGER NOT NULL DEFAULT 0,"
+			" actor TEXT NOT NULL,"
+			" note TEXT NOT NULL DEFAULT ''"
+			") STRICT;"
+			"CREATE INDEX unit_events_by_unit ON unit_events(unit_id, id);"
+
+			"CREATE TABLE users ("
+			" id INTEGER PRIMARY KEY,"
+			" username TEXT NOT NULL UNIQUE,"
+			" full_name TEXT NOT NULL,"
+			" roles INTEGER NOT NULL DEFAULT 0,"
+			" unit_id INTEGER REFERENCES units(id),"
+			" disabled INTEGER NOT NULL DEFAULT 0,"
+			" must_change_password INTEGER NOT NULL DEFAULT 0,"
+			" pwhash TEXT NOT NULL,"
+			" created_at INTEGER NOT NULL,"
+			" updated_at INTEGER NOT NULL,"
+			" version INTEGER NOT NULL DEFAULT 1"
+			") STRICT;"
+
+			"CREATE TABLE devices ("
+			" id INTEGER PRIMARY KEY,"
+			" user_id INTEGER NOT NULL REFERENCES users(id),"
+			" pubkey BLOB NOT NULL CHECK (length(pubkey) = 32),"
+			" name TEXT NOT NULL,"
+			" enrolled_at INTEGER NOT NULL,"
+			" last_seen_at INTEGER NOT NULL,"
+			" revoked INTEGER NOT NULL DEFAULT 0,"
+			" version INTEGER NOT NULL DEFAULT 1,"
+			" UNIQUE (user_id, pubkey)"
+			") STRICT;"
+
+			"CREATE TABLE sessions ("
+			" id INTEGER PRIMARY KEY,"
+			" user_id INTEGER NOT NULL REFERENCES users(id),"
+			" device_id INTEGER REFERENCES devices(id),"
+			" token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+			" created_at INTEGER NOT NULL,"
+			" last_used_at INTEGER NOT NULL,"
+			" expires_at INTEGER NOT NULL,"
+			" version INTEGER NOT NULL DEFAULT 1"
+			") STRICT;"
+			"CREATE INDEX sessions_by_user ON sessions(user_id);"
+			"CREATE INDEX sessions_by_expiry ON sessions(expires_at);"
+
+			/* No foreign keys: the log outlives whatever it mentions. */
+			"CREATE TABLE audit_log ("
+			" id INTEGER PRIMARY KEY,"
+			" at INTEGER NOT NULL,"
+			" user_id INTEGER NOT NULL,"
+			" actor TEXT NOT NULL,"
+			" session_id INTEGER NOT NULL,"
+			" action TEXT NOT NULL,"
+			" object_type TEXT NOT NULL,"
+			" object_id INTEGER NOT NULL,"
+			" detail TEXT NOT NULL,"
+			" prev_hash BLOB NOT NULL,"
+			" row_hash BLOB NOT NULL"
+			") STRICT;"
+			/* Append-only for the server; the hash chain catches who drops these. */
+			"CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+			" BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+			"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+			" BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+	},
+};
+/* clang-format on */
+
+#define MIGRATIONS_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int read_schema_version(struct db *db, int *version)
+{
+	struct db_stmt *s = NULL;
+	int rc;
+
+	rc = db_prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version", &s);
+	if (rc < 0)
+		goto out;
+	rc = db_step(s);
+	if (rc < 0)
+		goto out;
+	*version = rc == DB_ROW ? (int)db_column_int64(s, 0) : 0;
+	rc = 0;
+out:
+	db_finish(s);
+	return rc;
+}
+
+/* Apply one step unless another process did it first (the check is inside the lock). */
+static int apply_migration(struct db *db, const struct migration *m)
+{
+	struct db_stmt *s = NULL;
+	int rc, current;
+
+	rc = db_begin(db, true);
+	if (rc < 0)
+		return rc;
+	rc = read_schema_version(db, &current);
+	if (rc < 0 || current >= m->version)
+		goto out;
+	rc = db_exec(db, m->sql[db_dialect(db)]);
+	if (rc < 0)
+		goto out;
+	rc = db_prepare(db, "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)", &s);
+	if (rc < 0)
+		goto out;
+	db_bind_int64(s, 1, m->version);
+	db_bind_int64(s, 2, wall_ms());
+	rc = db_step(s);
+	if (rc < 0)
+		goto out;
+	db_finish(s);
+	s = NULL;
+	rc = db_commit(db);
+out:
+	db_finish(s);
+	if (rc < 0)
+		db_rollback(db);
+	return rc;
+}
+
+static int migrate(struct store *st)
+{
+	int rc, version;
+
+	rc = db_exec(st->db, "CREATE TABLE IF NOT EXISTS schema_version ("
+			     " version INTEGER PRIMARY KEY,"
+			     " applied_at INTEGER NOT NULL)");
+	if (rc < 0)
+		return rc;
+	rc = read_schema_version(st->db, &version);
+	if (rc < 0)
+		return rc;
+	if (version > migrations[MIGRATIONS_COUNT - 1].version)
+		return KT_ESTATE; /* written by a newer server: do not touch it */
+	for (int i = 0; i < MIGRATIONS_COUNT; i++) {
+		if (migrations[i].version <= version)
+			continue;
+		rc = apply_migration(st->db, &migrations[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return read_schema_version(st->db, &st->schema_version);
+}
+
+int store_open(struct store **out, const char *data_dir, const struct store_options *options)
+{
+	struct store_options defaults = {.create = false, .busy_timeout_ms = 5000};
+	struct store *st = NULL;
+	char *path = NULL;
+	int rc = KT_ENOMEM;
+
+	*out = NULL;
+	if (!options)
+		options = &defaults;
+	if (sodium_init() < 0) {
+		rc = KT_EINTERNAL;
+		goto out;
+	}
+	if (options->create && mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
+		rc = errno == ENOENT ? KT_ENOTFOUND : KT_EIO;
+		goto out;
+	}
+	if (asprintf(&path, "%s/%s", data_dir, STORE_DB_FILE) < 0) {
+		path = NULL;
+		goto out;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		goto out;
+	rc = db_open(&st->db, path, options->create,
+		     options->busy_timeout_ms > 0 ? options->busy_timeout_ms : 5000);
+	if (rc < 0)
+		goto out;
+	rc = migrate(st);
+	if (rc < 0)
+		goto out;
+	*out = st;
+	st = NULL;
+	rc = 0;
+out:
+	store_close(st);
+	free(path);
+	return rc;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->in_tx)
+		db_rollback(st->db);
+	db_close(st->db);
+	free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	return st->schema_version;
+}
+
+static struct store_tx *tx_start(struct store *st, bool write)
+{
+	st->in_tx = true;
+	st->tx = (struct store_tx){.st = st, .db = st->db, .write = write};
+	return &st->tx;
+}
+
+static void tx_end(struct store *st)
+{
+	st->in_tx = false;
+	st->in_batch = false;
+	st->batch_err = 0;
+	st->tx = (struct store_tx){0};
+}
+
+int store_run(struct store *st, bool write, store_tx_fn fn, void *arg)
+{
+	int rc;
+
+	if (st->in_tx)
+		return KT_ESTATE; /* no nesting: one transaction at a time */
+	rc = db_begin(st->db, write);
+	if (rc < 0)
+		return rc;
+	rc = fn(tx_start(st, write), arg);
+	if (rc == 0)
+		rc = db_commit(st->db);
+	if (rc != 0)
+		db_rollback(st->db);
+	tx_end(st);
+	return rc;
+}
+
+int store_batch_begin(struct store *st)
+{
+	int rc;
+
+	if (st->in_tx)
+		return KT_ESTATE;
+	rc = db_begin(st->db, true);
+	if (rc < 0)
+		return rc;
+	tx_start(st, true);
+	st->in_batch = true;
+	return 0;
+}
+
+/*
+ * One savepoint per item. When the item's failure took the whole transaction
+ * with it (SQLite rolls back on a full disk or an I/O error), the batch is
+ * over: batch_err keeps the cause for the items after it and for the commit.
+ */
+int store_batch_item(struct store *st, store_tx_fn fn, void *arg)
+{
+	int rc, rc2;
+
+	if (!st->in_batch)
+		return KT_ESTATE;
+	if (st->batch_err)
+		return st->batch_err;
+	rc = db_savepoint(st->db, "batch_item");
+	if (rc < 0) {
+		st->batch_err = rc;
+		return rc;
+	}
+	rc = fn(&st->tx, arg);
+	if (!db_in_transaction(st->db)) {
+		st->batch_err = rc != 0 ? rc : KT_EINTERNAL;
+		return st->batch_err;
+	}
+	if (rc != 0) {
+		rc2 = db_rollback_to(st->db, "batch_item");
+		if (rc2 == 0)
+			rc2 = db_release(st->db, "batch_item");
+	} else {
+		rc2 = db_release(st->db, "batch_item");
+	}
+	if (rc2 < 0) {
+		st->batch_err = rc2;
+		return rc2;
+	}
+	return rc;
+}
+
+int store_batch_commit(struct store *st)
+{
+	int rc;
+
+	if (!st->in_batch)
+		return KT_ESTATE;
+	rc = st->batch_err;
+	if (rc == 0)
+		rc = db_commit(st->db);
+	if (rc != 0)
+		db_rollback(st->db);
+	tx_end(st);
+	return rc;
+}
+
+void store_batch_abort(struct store *st)
+{
+	if (!st || !st->in_batch)
+		return;
+	db_rollback(st->db);
+	tx_end(st);
+}
+
+int store_backup(struct store *st, const char *path)
+{
+	if (st->in_tx)
+		return KT_ESTATE;
+	return db_backup(st->db, path);
+}
+
+int store_integrity_check(struct store *st, char *msg, size_t msgcap)
+{
+	if (st->in_tx)
+		return KT_ESTATE;
+	return db_integrity_check(st->db, msg, msgcap);
+}
+
+/* ---- helpers of store_int.h ---------------------------------------------- */
+
+int store_col_text(struct db_stmt *s, int col, char *buf, size_t cap)
+{
+	size_t n;
+	const char *p = db_column_text(s, col, &n);
+
+	if (n >= cap || memchr(p, '\0', n))
+		return KT_ECORRUPT;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+int store_str_check(const char *s, size_t max, size_t *len)
+{
+	size_t n = s ? strnlen(s, max + 1) : 0;
+
+	*len = n;
+	return n > max ? KT_ETOOBIG : 0;
+}
+
+int store_step_one(struct db_stmt *s)
+{
+	int rc = db_step(s);
+
+	if (rc == DB_DONE)
+		return KT_ENOTFOUND;
+	return rc < 0 ? rc : 0;
+}
+
+int store_changed(struct store_tx *tx)
+{
+	return db_changes(tx->db) > 0 ? 0 : KT_ENOTFOUND;
+}

@@ -1,0 +1,54 @@
+/*
+ * store_int.h - what the files of server/store share and nothing above them sees:
+ * the layout of struct store and struct store_tx, and small helpers the record
+ * files use to read rows into the fixed-size buffers of store.h.
+ *
+ * Owns: struct store owns its struct db (db.h); struct store_tx is embedded in
+ * struct store and lives as long as the transaction it stands for.
+ */
+#ifndef KT_STORE_INT_H
+#define KT_STORE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/store/db.h"
+#include "server/store/store.h"
+
+struct store_tx {
+	struct store *st;
+	struct db *db;
+	bool write;
+};
+
+struct store {
+	struct db *db;
+	int schema_version;
+	bool in_tx; /* store_run() is running, or a batch is open */
+	bool in_batch;
+	int batch_err; /* the first error that ended the batch's transaction */
+	struct store_tx tx;
+};
+
+/*
+ * Copy text column col into buf (capacity cap, NUL-terminated). KT_ECORRUPT when
+ * the stored text does not fit: the record functions refuse longer input, so
+ * such a row was not written by them.
+ */
+int store_col_text(struct db_stmt *s, int col, char *buf, size_t cap);
+
+/*
+ * Check a text argument of at most max bytes and set *len: a C string, or a
+ * fixed buffer of max + 1 bytes (NULL reads as ""). KT_ETOOBIG when longer
+ * (or a fixed buffer has no NUL).
+ */
+int store_str_check(const char *s, size_t max, size_t *len);
+
+/* Step a statement expected to give one row: KT_ENOTFOUND for none. */
+int store_step_one(struct db_stmt *s);
+
+/* KT_ENOTFOUND when the last UPDATE or DELETE changed nothing. */
+int store_changed(struct store_tx *tx);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * worker.h - the storage thread and group commit.
+ *
+ * Owns: one thread, the struct store it is given (used only on that thread
+ * from worker_start() until worker_stop() returns), a queue of jobs and a
+ * uv_async_t that brings finished jobs back to the loop thread.
+ *
+ * A job's run() executes on the storage thread inside a transaction; jobs that
+ * arrive together share one transaction (each in its own savepoint, so one
+ * failing job rolls back alone) and one fsync at commit. A job's done() runs
+ * on the loop thread after the commit is durable, with run()'s code, or with
+ * the commit's error when the commit failed. The job's memory belongs to the
+ * submitter and must stay valid until done() has been called; done() may free it.
+ *
+ * Rule: run() touches only the job's own data and the transaction; never
+ * connection state or anything else the loop thread owns.
+ */
+#ifndef KT_WORKER_H
+#define KT_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "server/store/store.h"
+
+struct worker;
+
+struct worker_job {
+	int (*run)(struct store_tx *tx, struct worker_job *job); /* storage thread */
+	/*
+	 * Instead of run: a job that needs the whole store outside any transaction
+	 * (online backup, integrity check). It runs alone, between batches.
+	 */
+	int (*run_raw)(struct store *st, struct worker_job *job);
+	void (*done)(struct worker_job *job, int rc);            /* loop thread */
+	int rc;
+	struct worker_job *next; /* queue link; the worker's */
+};
+
+#define WORKER_MAX_BATCH 256 /* jobs in one transaction at most */
+
+/* Start the thread. st is the worker's until worker_stop(). */
+int worker_start(struct worker **out, uv_loop_t *loop, struct store *st);
+/* Loop thread: queue a job. After worker_stop() began, done(KT_ESHUTDOWN) follows. */
+void worker_submit(struct worker *w, struct worker_job *job);
+/*
+ * Loop thread: finish queued jobs, stop the thread, run the last done()
+ * callbacks, close the async handle (the loop must run once more to finish
+ * closing; worker_free() after that). The store is the caller's again.
+ */
+void worker_stop(struct worker *w);
+void worker_free(struct worker *w);
+
+/* Counters for status (loop thread reads them; approximate). */
+struct worker_stats {
+	uint64_t jobs, batches, commits_failed;
+	unsigned queued;
+};
+void worker_get_stats(struct worker *w, struct worker_stats *out);
+
+#endif
