@@ -280,6 +280,11 @@ int admin_client_main(const char *data_dir, int argc, char **argv)
 			fprintf(stderr,
 				"no server running with data directory %s (no admin socket)\n",
 				data_dir);
+		else if (errno == EACCES)
+			fprintf(stderr,
+				"kiemtrad admin: cannot connect to %s: %s (run the command "
+				"as the server's user)\n",
+				sa.sun_path, strerror(errno));
 		else
 			fprintf(stderr, "kiemtrad admin: cannot connect to %s: %s\n", sa.sun_path,
 				strerror(errno));

@@ -1511,13 +1511,25 @@ static void cmd_audit_verify(struct admin_call *c)
  * administrator is likely to type (compared folded, so with or without
  * diacritics). A city of a province is a district-level unit.
  */
+/* clang-format off */
 static const struct {
 	const char *word;
 	int kind;
 } kind_aliases[] = {
-    {"tinh", 1},   {"city", 2},	    {"huyen", 2}, {"quan", 2},	{"thi xa", 2},	  {"xa", 3},
-    {"phuong", 4}, {"thi tran", 5}, {"so", 6},	  {"phong", 7}, {"van phong", 7}, {"khac", 8},
+	{ "tinh", 1 },
+	{ "city", 2 },
+	{ "huyen", 2 },
+	{ "quan", 2 },
+	{ "thi xa", 2 },
+	{ "xa", 3 },
+	{ "phuong", 4 },
+	{ "thi tran", 5 },
+	{ "so", 6 },
+	{ "phong", 7 },
+	{ "van phong", 7 },
+	{ "khac", 8 },
 };
+/* clang-format on */
 
 static int kind_parse(const char *name)
 {
@@ -2343,277 +2355,267 @@ static void cmd_unit_history(struct admin_call *c)
 
 /* ---- the table ---------------------------------------------------------------- */
 
+/* clang-format off */
 static const struct admin_cmd commands[] = {
-    {
-	.words = "help",
-	.run = cmd_help,
-	.args = "[COMMAND]",
-	.help = "List the commands, or show the options of one",
-	.details = "Examples: 'help', 'help user', 'help unit merge'.
-		   ",
-		       .options = "",
-	.min_args = 0,
-	.max_args = ADMIN_ARGS_ANY,
-    },
-    {
-	.words = "user add",
-	.run = cmd_user_add,
-	.args = "USERNAME --name \"FULL NAME\" [--role R[,R...]] [--unit CODE] [--password-stdin]",
-	.help = "Create an account",
-	.details = "USERNAME: 2 to 64 of a-z 0-9 . _ - starting with a letter, e.g. lan.nguyen.
-		   "
-		   "--name      the person's full name, with diacritics: \"Lê Quốc Dũng\".
-		   "
-		   "--role      admin, planner, inspector, unit_rep, authority, observer; several
-		   "
-		   "            separated by commas. Default: inspector (unit_rep with --unit).
-		   "
-		   "--unit      the unit a unit_rep represents (its code).
-		   "
-		   "--password-stdin  take the password from the first line of standard input
-		   "
-		   "            (kiemtrad admin only). Without it a password is generated and shown
-		   "
-		   "            once; the user must change it at the first login.
-		   ",
-		       .options = "name= role= unit= password-stdin",
-	.min_args = 1,
-	.max_args = 1,
-    },
-    {
-	.words = "user list",
-	.run = cmd_user_list,
-	.args = "",
-	.help = "List every account with its roles and state",
-	.options = "",
-	.min_args = 0,
-	.max_args = 0,
-    },
-    {
-	.words = "user show",
-	.run = cmd_user_show,
-	.args = "USERNAME",
-	.help = "Show one account: roles, unit, state, devices and live connections",
-	.options = "",
-	.min_args = 1,
-	.max_args = 1,
-    },
-    {
-	.words = "user disable",
-	.run = cmd_user_disable,
-	.args = "USERNAME",
-	.help = "Disable an account: its sessions are revoked and its connections closed",
-	.details = "The account and its history stay; 'user enable' lets the person log in again.
-		   ",
-		       .options = "",
-	.min_args = 1,
-	.max_args = 1,
-    },
-    {
-	.words = "user enable",
-	.run = cmd_user_enable,
-	.args = "USERNAME",
-	.help = "Enable a disabled account",
-	.options = "",
-	.min_args = 1,
-	.max_args = 1,
-    },
-    {
-	.words = "user passwd",
-	.run = cmd_user_passwd,
-	.args = "USERNAME [--password-stdin]",
-	.help = "Reset a password and revoke the user's sessions",
-	.details = "A generated password is shown once and must be changed at the next login; one
-		   "
-		   "given with --password-stdin (kiemtrad admin only) must meet the password policy.
-		   ",
-		       .options = "password-stdin",
-	.min_args = 1,
-	.max_args = 1,
-    },
-    {
-	.words = "user roles",
-	.run = cmd_user_roles,
-	.args = "USERNAME ROLE[,ROLE...] [--unit CODE]",
-	.help = "Replace the roles of an account",
-	.details = "Roles: admin, planner, inspector, unit_rep, authority, observer.
-		   "
-		   "unit_rep needs --unit CODE, the unit the person represents.
-		   ",
-		       .options = "unit=",
-	.min_args = 2,
-	.max_args = 2,
-    },
-    {
-	.words = "unit add",
-	.run = cmd_unit_add,
-	.args = "CODE \"NAME\" --kind KIND [--parent CODE]",
-	.help = "Add a unit to the tree",
-	.details = "CODE: the stable administrative code, 1 to 32 of A-Z a-z 0-9 . _ -, e.g. 29.268.
-		   "
-		   "NAME: the name with diacritics, e.g. \"xã Hòa An\".
-		   "
-		   "--kind      province (tỉnh), district (huyện, quận, thị xã, or a city of a
-		   "
-		   "            province: 'city'), commune (xã), ward (phường), town (thị trấn),
-		   "
-		   "            department (sở), office (phòng), other.
-		   "
-		   "--parent    the code of the unit it belongs to; none for a top-level unit.
-		   ",
-		       .options = "kind= parent=",
-	.min_args = 2,
-	.max_args = 2,
-    },
-    {
-	.words = "unit list",
-	.run = cmd_unit_list,
-	.args = "[--parent CODE] [--all]",
-	.help = "Show the unit tree, or the units directly under one",
-	.details = "--all shows merged units too.
-		   ",
-		       .options = "parent= all",
-	.min_args = 0,
-	.max_args = 0,
-    },
-    {
-	.words = "unit find",
-	.run = cmd_unit_find,
-	.args = "WORDS... [--all]",
-	.help = "Find units by name or code, with or without diacritics",
-	.details = "Every word must appear in the name or the code: 'unit find hoa an' finds
-		   "
-		   "\"xã Hòa An\". --all searches merged units too.
-		   ",
-		       .options = "all",
-	.min_args = 1,
-	.max_args = ADMIN_ARGS_ANY,
-    },
-    {
-	.words = "unit show",
-	.run = cmd_unit_show,
-	.args = "CODE",
-	.help = "Show one unit: kind, status, place in the tree",
-	.options = "",
-	.min_args = 1,
-	.max_args = 1,
-    },
-    {
-	.words = "unit rename",
-	.run = cmd_unit_rename,
-	.args = "CODE \"NEW NAME\" [--note TEXT]",
-	.help = "Rename a unit",
-	.details = "The old name stays in the unit's history; --note says why (e.g. the decision).
-		   ",
-		       .options = "note=",
-	.min_args = 2,
-	.max_args = 2,
-    },
-    {
-	.words = "unit move",
-	.run = cmd_unit_move,
-	.args = "CODE (--parent CODE | --root) [--note TEXT]",
-	.help = "Move a unit (with everything under it) to another parent",
-	.options = "parent= root note=",
-	.min_args = 1,
-	.max_args = 1,
-    },
-    {
-	.words = "unit merge",
-	.run = cmd_unit_merge,
-	.args = "FROM_CODE INTO_CODE [--note TEXT]",
-	.help = "Merge a unit into another: its units move along, its history stays",
-	.details = "The merged unit keeps its code and history ('unit history FROM_CODE') but
-		   "
-		   "can no longer change; the units under it move under INTO_CODE.
-		   ",
-		       .options = "note=",
-	.min_args = 2,
-	.max_args = 2,
-    },
-    {
-	.words = "unit history",
-	.run = cmd_unit_history,
-	.args = "CODE",
-	.help = "Show a unit's history: creation, renames, moves, mergers",
-	.options = "",
-	.min_args = 1,
-	.max_args = 1,
-    },
-    {
-	.words = "session list",
-	.run = cmd_session_list,
-	.args = "",
-	.help = "List the live connections",
-	.options = "",
-	.min_args = 0,
-	.max_args = 0,
-    },
-    {
-	.words = "session kick",
-	.run = cmd_session_kick,
-	.args = "ID | --user USERNAME",
-	.help = "Close one connection, or every connection of a user",
-	.details = "The client is told that an administrator ended the session. A kicked user can
-		   "
-		   "log in again; to keep them out, use 'user disable'.
-		   ",
-		       .options = "user=",
-	.min_args = 0,
-	.max_args = 1,
-    },
-    {
-	.words = "status",
-	.run = cmd_status,
-	.args = "",
-	.help = "Show the server's state: address, key, uptime, load, counters",
-	.options = "",
-	.min_args = 0,
-	.max_args = 0,
-    },
-    {
-	.words = "backup",
-	.run = cmd_backup,
-	.args = "PATH",
-	.help = "Write a consistent copy of the database to a new file",
-	.details = "A relative PATH is relative to the data directory. An existing file is never
-		   "
-		   "overwritten. The server keeps serving while the copy is taken.
-		   ",
-		       .options = "",
-	.min_args = 1,
-	.max_args = 1,
-    },
-    {
-	.words = "audit verify",
-	.run = cmd_audit_verify,
-	.args = "",
-	.help = "Verify the hash chain of the audit log",
-	.details = "Exits with 1 when a row was altered, removed or reordered.
-		   ",
-		       .options = "",
-	.min_args = 0,
-	.max_args = 0,
-    },
-    {
-	.words = "fingerprint",
-	.run = cmd_fingerprint,
-	.args = "",
-	.help = "Show the server key's fingerprint, which users compare at first connection",
-	.options = "",
-	.min_args = 0,
-	.max_args = 0,
-    },
-    {
-	.words = "shutdown",
-	.run = cmd_shutdown,
-	.args = "",
-	.help = "Stop the server gracefully",
-	.options = "",
-	.min_args = 0,
-	.max_args = 0,
-    },
+	{
+		.words = "help",
+		.run = cmd_help,
+		.args = "[COMMAND]",
+		.help = "List the commands, or show the options of one",
+		.details =
+			"Examples: 'help', 'help user', 'help unit merge'.\n",
+		.options = "",
+		.min_args = 0,
+		.max_args = ADMIN_ARGS_ANY,
+	},
+	{
+		.words = "user add",
+		.run = cmd_user_add,
+		.args = "USERNAME --name \"FULL NAME\" [--role R[,R...]] "
+			"[--unit CODE] [--password-stdin]",
+		.help = "Create an account",
+		.details =
+			"USERNAME    2 to 64 of a-z 0-9 . _ - starting with a letter: lan.nguyen\n"
+			"--name      the full name with diacritics: \"Lê Quốc Dũng\"\n"
+			"--role      admin, planner, inspector, unit_rep, authority, observer;\n"
+			"            several separated by commas. Default: inspector, or\n"
+			"            unit_rep with --unit\n"
+			"--unit      the code of the unit a unit_rep represents\n"
+			"--password-stdin\n"
+			"            the first line of standard input is the password\n"
+			"            (kiemtrad admin only). Without it a password is generated\n"
+			"            and shown once; the user must change it at the first login\n",
+		.options = "name= role= unit= password-stdin",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "user list",
+		.run = cmd_user_list,
+		.args = "",
+		.help = "List every account with its roles and state",
+		.options = "",
+		.min_args = 0,
+		.max_args = 0,
+	},
+	{
+		.words = "user show",
+		.run = cmd_user_show,
+		.args = "USERNAME",
+		.help = "Show one account: roles, unit, state, devices, connections",
+		.options = "",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "user disable",
+		.run = cmd_user_disable,
+		.args = "USERNAME",
+		.help = "Disable an account: revoke its sessions, close its connections",
+		.details =
+			"The account and its history stay; 'user enable' lets them in again.\n",
+		.options = "",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "user enable",
+		.run = cmd_user_enable,
+		.args = "USERNAME",
+		.help = "Enable a disabled account",
+		.options = "",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "user passwd",
+		.run = cmd_user_passwd,
+		.args = "USERNAME [--password-stdin]",
+		.help = "Reset a password and revoke the user's sessions",
+		.details =
+			"A generated password is shown once and must be changed at the next\n"
+			"login; one given with --password-stdin (kiemtrad admin only) must meet\n"
+			"the password policy.\n",
+		.options = "password-stdin",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "user roles",
+		.run = cmd_user_roles,
+		.args = "USERNAME ROLE[,ROLE...] [--unit CODE]",
+		.help = "Replace the roles of an account",
+		.details =
+			"Roles: admin, planner, inspector, unit_rep, authority, observer.\n"
+			"unit_rep needs --unit CODE, the unit the person represents.\n",
+		.options = "unit=",
+		.min_args = 2,
+		.max_args = 2,
+	},
+	{
+		.words = "unit add",
+		.run = cmd_unit_add,
+		.args = "CODE \"NAME\" --kind KIND [--parent CODE]",
+		.help = "Add a unit to the tree",
+		.details =
+			"CODE        the stable administrative code: 1 to 32 of A-Z a-z 0-9 . _ -\n"
+			"NAME        the name with diacritics: \"xã Hòa An\"\n"
+			"--kind      province (tỉnh), district (huyện, quận, thị xã; 'city' for\n"
+			"            a city of a province), commune (xã), ward (phường),\n"
+			"            town (thị trấn), department (sở), office (phòng), other\n"
+			"--parent    the code of the unit it belongs to; none for the top level\n",
+		.options = "kind= parent=",
+		.min_args = 2,
+		.max_args = 2,
+	},
+	{
+		.words = "unit list",
+		.run = cmd_unit_list,
+		.args = "[--parent CODE] [--all]",
+		.help = "Show the unit tree, or the units directly under one",
+		.details =
+			"--all shows merged units too.\n",
+		.options = "parent= all",
+		.min_args = 0,
+		.max_args = 0,
+	},
+	{
+		.words = "unit find",
+		.run = cmd_unit_find,
+		.args = "WORDS... [--all]",
+		.help = "Find units by name or code, with or without diacritics",
+		.details =
+			"Every word must appear in the name or the code: 'unit find hoa an'\n"
+			"finds \"xã Hòa An\". --all searches merged units too.\n",
+		.options = "all",
+		.min_args = 1,
+		.max_args = ADMIN_ARGS_ANY,
+	},
+	{
+		.words = "unit show",
+		.run = cmd_unit_show,
+		.args = "CODE",
+		.help = "Show one unit: kind, status, place in the tree",
+		.options = "",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "unit rename",
+		.run = cmd_unit_rename,
+		.args = "CODE \"NEW NAME\" [--note TEXT]",
+		.help = "Rename a unit",
+		.details =
+			"The old name stays in the unit's history; --note says why (the\n"
+			"decision, for example).\n",
+		.options = "note=",
+		.min_args = 2,
+		.max_args = 2,
+	},
+	{
+		.words = "unit move",
+		.run = cmd_unit_move,
+		.args = "CODE (--parent CODE | --root) [--note TEXT]",
+		.help = "Move a unit, with everything under it, to another parent",
+		.options = "parent= root note=",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "unit merge",
+		.run = cmd_unit_merge,
+		.args = "FROM_CODE INTO_CODE [--note TEXT]",
+		.help = "Merge a unit into another: its units move along, its history stays",
+		.details =
+			"The merged unit keeps its code and its history ('unit history\n"
+			"FROM_CODE') but can no longer change; the units under it move under\n"
+			"INTO_CODE.\n",
+		.options = "note=",
+		.min_args = 2,
+		.max_args = 2,
+	},
+	{
+		.words = "unit history",
+		.run = cmd_unit_history,
+		.args = "CODE",
+		.help = "Show a unit's history: creation, renames, moves, mergers",
+		.options = "",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "session list",
+		.run = cmd_session_list,
+		.args = "",
+		.help = "List the live connections",
+		.options = "",
+		.min_args = 0,
+		.max_args = 0,
+	},
+	{
+		.words = "session kick",
+		.run = cmd_session_kick,
+		.args = "ID | --user USERNAME",
+		.help = "Close one connection, or every connection of a user",
+		.details =
+			"The client is told that an administrator ended the session. A kicked\n"
+			"user can log in again; to keep them out, use 'user disable'.\n",
+		.options = "user=",
+		.min_args = 0,
+		.max_args = 1,
+	},
+	{
+		.words = "status",
+		.run = cmd_status,
+		.args = "",
+		.help = "Show the server's state: address, key, uptime, load, counters",
+		.options = "",
+		.min_args = 0,
+		.max_args = 0,
+	},
+	{
+		.words = "backup",
+		.run = cmd_backup,
+		.args = "PATH",
+		.help = "Write a consistent copy of the database to a new file",
+		.details =
+			"A relative PATH is relative to the data directory. An existing file is\n"
+			"never overwritten. The server keeps serving while the copy is taken.\n",
+		.options = "",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "audit verify",
+		.run = cmd_audit_verify,
+		.args = "",
+		.help = "Verify the hash chain of the audit log",
+		.details =
+			"Exits with 1 when a row was altered, removed or reordered.\n",
+		.options = "",
+		.min_args = 0,
+		.max_args = 0,
+	},
+	{
+		.words = "fingerprint",
+		.run = cmd_fingerprint,
+		.args = "",
+		.help = "Show the server key's fingerprint (users compare it)",
+		.options = "",
+		.min_args = 0,
+		.max_args = 0,
+	},
+	{
+		.words = "shutdown",
+		.run = cmd_shutdown,
+		.args = "",
+		.help = "Stop the server gracefully",
+		.options = "",
+		.min_args = 0,
+		.max_args = 0,
+	},
 };
+/* clang-format on */
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

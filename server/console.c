@@ -318,8 +318,12 @@ static void conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
 		conn_refuse(ac, "out of memory", ADMIN_EXIT_FAILED);
 		return;
 	}
+	if (nread == UV_EOF) {
+		/* The client shut its side down early: it may still read why. */
+		conn_refuse(ac, "the request ended before it was complete", ADMIN_EXIT_USAGE);
+		return;
+	}
 	if (nread < 0) {
-		/* The client went away before sending a whole request. */
 		conn_close(ac);
 		return;
 	}
@@ -357,8 +361,8 @@ static int peer_allowed(struct admin_conn *ac, char *why, size_t cap)
 	}
 	if (cred.uid != getuid() && cred.uid != 0) {
 		snprintf(why, cap,
-			 "permission denied: uid %u may not administer this server "
-			 "(run as uid %u or root)",
+			 "permission denied: uid %u may not administer this server; run the "
+			 "command as the server's user (uid %u) or as root",
 			 (unsigned)cred.uid, (unsigned)getuid());
 		return KT_EPERM;
 	}
@@ -757,9 +761,18 @@ int console_start(struct server *s, bool interactive)
 		console_stop(con);
 		return rc;
 	}
-	/* A console that cannot start is not fatal: the admin socket is there. */
-	if (interactive && isatty(0) && isatty(1))
-		tty_start(con);
+	/*
+	 * A console that cannot start is not fatal: the admin socket is there. A
+	 * server started in the background (kiemtrad &) would be stopped by
+	 * SIGTTIN at its first read of the terminal, so it has no console.
+	 */
+	if (interactive && isatty(0) && isatty(1)) {
+		if (tcgetpgrp(0) == getpgrp())
+			tty_start(con);
+		else
+			fprintf(stderr, "kiemtrad: running in the background: no console; use "
+					"'kiemtrad admin'\n");
+	}
 	return 0;
 }
 

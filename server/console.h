@@ -7,10 +7,11 @@
  * uv_poll_t on standard input (only when stdin is a terminal), the history
  * file <data>/console_history (0600), the listening uv_pipe_t at
  * <data>/admin.sock (0600; removed at stop) and every admin connection with
- * its buffers. console_stop() closes every handle with uv_close(); the
- * memory is freed in the close callbacks once no command is still running
- * (a running command always finishes, with KT_ESHUTDOWN at worst, and its
- * output is then dropped).
+ * its buffers. console_stop() closes the terminal, the listener and every
+ * idle admin connection with uv_close(); an admin connection whose command
+ * still runs gets its answer first, then closes (a running command always
+ * finishes, with KT_ESHUTDOWN at worst). The memory is freed in the close
+ * callbacks once no handle is open and no command runs.
  *
  * The console runs one command at a time: while a command runs, the prompt
  * is gone and standard input is not read; the output is printed when the

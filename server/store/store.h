@@ -59,6 +59,8 @@ void store_close(struct store *st); /* NULL is fine */
 
 /* The schema version after migrations (for `status`). */
 int store_schema_version(struct store *st);
+/* The version this build migrates to (the last migration's). */
+int store_schema_latest(void);
 
 /*
  * Transactions. store_run() runs fn inside one transaction (BEGIN IMMEDIATE when
