@@ -81,6 +81,8 @@ void kt_cli_cleanup(struct kt_cli *cli)
 	cli->conn = NULL;
 	sodium_memzero(cli->dev_priv, sizeof(cli->dev_priv));
 	cli->have_key = false;
+	sodium_memzero(cli->sign_sk, sizeof(cli->sign_sk));
+	cli->have_sign = false;
 	kt_session_wipe(&cli->session);
 	cli->have_session = false;
 }
@@ -99,6 +101,38 @@ int kt_cli_load_key(struct kt_cli *cli)
 				      sizeof(err)) != KT_OK)
 		return kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR", "device key: %s", err);
 	cli->have_key = true;
+	return KT_EXIT_OK;
+}
+
+int kt_cli_load_signing_key(struct kt_cli *cli)
+{
+	char err[1024], path[KT_PATH_MAX + 16];
+	uint8_t seed[32], unused[32];
+	bool created = false;
+
+	if (cli->have_sign)
+		return KT_EXIT_OK;
+	err[0] = '\0';
+	if (kt_home_create(cli->home, err, sizeof(err)) != KT_OK)
+		return kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR", "%s", err);
+	snprintf(path, sizeof(path), "%s/signing.key", cli->home);
+	/* The key file holds 32 random bytes: here they are the Ed25519 seed. */
+	if (kt_keyfile_load_or_create(path, seed, unused, &created, err, sizeof(err)) != KT_OK)
+		return kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR", "signing key: %s", err);
+	crypto_sign_seed_keypair(cli->sign_pk, cli->sign_sk, seed);
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(unused, sizeof(unused));
+	cli->have_sign = true;
+	return KT_EXIT_OK;
+}
+
+int kt_cli_sign(struct kt_cli *cli, const uint8_t digest[32], uint8_t sig[64])
+{
+	int rc = kt_cli_load_signing_key(cli);
+
+	if (rc != KT_EXIT_OK)
+		return rc;
+	crypto_sign_detached(sig, NULL, digest, 32, cli->sign_sk);
 	return KT_EXIT_OK;
 }
 

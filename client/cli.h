@@ -75,6 +75,8 @@ struct kt_cli {
 	const struct kt_command *cmd;
 	uint8_t dev_priv[32], dev_pub[32];
 	bool have_key;
+	uint8_t sign_sk[64], sign_pk[32]; /* Ed25519: signs this user's approvals */
+	bool have_sign;
 	struct kt_conn *conn;
 	struct kt_session session;
 	bool have_session;
@@ -91,6 +93,14 @@ int kt_cli_setup(struct kt_cli *cli);
 void kt_cli_cleanup(struct kt_cli *cli);
 /* Create the home and load or create the device key. Exit code. */
 int kt_cli_load_key(struct kt_cli *cli);
+/*
+ * The signing key (home/signing.key: a 32-byte Ed25519 seed, created 0600 on
+ * first use). Its public half is registered at login; approvals are signed
+ * with it (kt_cli_sign). Returns an exit code.
+ */
+int kt_cli_load_signing_key(struct kt_cli *cli);
+/* Sign a canonical digest (common/approval.h) with the signing key. Returns an exit code. */
+int kt_cli_sign(struct kt_cli *cli, const uint8_t digest[32], uint8_t sig[64]);
 /* Connect (and pin) to the server as this device. Exit code. */
 int kt_cli_connect(struct kt_cli *cli);
 /*
@@ -175,5 +185,24 @@ int kt_cmd_ping(struct kt_cli *cli, int argc, char **argv);
 int kt_cmd_known_list(struct kt_cli *cli, int argc, char **argv);
 int kt_cmd_known_forget(struct kt_cli *cli, int argc, char **argv);
 int kt_cmd_server_key(struct kt_cli *cli, int argc, char **argv);
+
+/*
+ * Workflow command tables, one per area, each in its cmd_<area>.c: rows of
+ * struct kt_command, appended to the core commands by main.c.
+ */
+extern const struct kt_command kt_cmds_plans[];
+extern const size_t kt_ncmds_plans;
+extern const struct kt_command kt_cmds_findings[];
+extern const size_t kt_ncmds_findings;
+extern const struct kt_command kt_cmds_evidence[];
+extern const size_t kt_ncmds_evidence;
+extern const struct kt_command kt_cmds_conclusions[];
+extern const size_t kt_ncmds_conclusions;
+extern const struct kt_command kt_cmds_recommendations[];
+extern const size_t kt_ncmds_recommendations;
+extern const struct kt_command kt_cmds_reviews[];
+extern const size_t kt_ncmds_reviews;
+extern const struct kt_command kt_cmds_records[]; /* watch, report, export, verify */
+extern const size_t kt_ncmds_records;
 
 #endif

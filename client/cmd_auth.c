@@ -189,6 +189,11 @@ int kt_cmd_login(struct kt_cli *cli, int argc, char **argv)
 	lr.username = user;
 	lr.password = password;
 	lr.device_name = cli->device_name;
+	rc = kt_cli_load_signing_key(cli);
+	if (rc != KT_EXIT_OK)
+		goto out;
+	lr.signing_key.data = cli->sign_pk;
+	lr.signing_key.len = sizeof(cli->sign_pk);
 	req.body_case = KIEMTRA__V1__REQUEST__BODY_LOGIN;
 	req.login = &lr;
 	rc = kt_cli_call(cli, &req, &resp);

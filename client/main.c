@@ -20,7 +20,7 @@
 #include "common/wire.h"
 
 /* clang-format off */
-static const struct kt_command commands[] = {
+static const struct kt_command core_commands[] = {
 	{"login", kt_cmd_login, 0, "login [--user NAME] [--password-stdin]",
 	 "log in to the server and remember the session",
 	 "Asks for the password (without echo on a terminal; with --password-stdin, or when\n"
@@ -72,7 +72,45 @@ static const struct kt_command commands[] = {
 	 "records the pin. A pinned server presenting another key is reported (exit 4)."},
 };
 
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+/*
+ * Each workflow area keeps its commands in its own cmd_*.c (kt_cmds_* in cli.h);
+ * the full table is the core rows followed by each area's, in this order.
+ */
+static const struct {
+	const struct kt_command *rows;
+	const size_t *n;
+} areas[] = {
+	{kt_cmds_plans, &kt_ncmds_plans},
+	{kt_cmds_findings, &kt_ncmds_findings},
+	{kt_cmds_evidence, &kt_ncmds_evidence},
+	{kt_cmds_conclusions, &kt_ncmds_conclusions},
+	{kt_cmds_recommendations, &kt_ncmds_recommendations},
+	{kt_cmds_reviews, &kt_ncmds_reviews},
+	{kt_cmds_records, &kt_ncmds_records},
+};
+
+static struct kt_command *commands;
+static size_t ncommands;
+#define NCOMMANDS ncommands
+
+/* Build the full table once; 0, or -1 when out of memory. */
+static int commands_init(void)
+{
+	size_t n = sizeof(core_commands) / sizeof(core_commands[0]), k = 0;
+
+	for (size_t a = 0; a < sizeof(areas) / sizeof(areas[0]); a++)
+		n += *areas[a].n;
+	commands = calloc(n, sizeof(*commands));
+	if (!commands)
+		return -1;
+	for (size_t i = 0; i < sizeof(core_commands) / sizeof(core_commands[0]); i++)
+		commands[k++] = core_commands[i];
+	for (size_t a = 0; a < sizeof(areas) / sizeof(areas[0]); a++)
+		for (size_t i = 0; i < *areas[a].n; i++)
+			commands[k++] = areas[a].rows[i];
+	ncommands = k;
+	return 0;
+}
 
 static const char global_help[] =
 	"Global options (accepted before or after the command):\n"
@@ -404,8 +442,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kiemtra: cannot initialise libsodium\n");
 		return KT_EXIT_ERROR;
 	}
+	if (commands_init() != 0) {
+		fprintf(stderr, "kiemtra: out of memory\n");
+		return KT_EXIT_ERROR;
+	}
 	rc = run(&cli, argc, argv);
 	kt_cli_cleanup(&cli);
+	free(commands);
 	if (fflush(stdout) != 0 && rc == KT_EXIT_OK) {
 		fprintf(stderr, "kiemtra: cannot write the output\n");
 		rc = KT_EXIT_ERROR;

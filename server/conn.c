@@ -49,6 +49,7 @@ static void conn_free(struct conn *c)
 	noise_cipher_wipe(&c->tx);
 	noise_cipher_wipe(&c->rx);
 	kt_frame_reader_reset(&c->fr);
+	events_forget(c);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }

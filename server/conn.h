@@ -32,6 +32,7 @@
 #include "common/keyfile.h"
 #include "common/noise.h"
 #include "common/wire.h"
+#include "server/events.h"
 
 struct server;
 
@@ -74,6 +75,9 @@ struct conn {
 	bool must_change_password;
 	int64_t session_started_at, session_expires_at;
 	bool login_pending;       /* a login or resume is running */
+	int64_t device_id;        /* the enrolled device of the session */
+	struct watch_entry *watch; /* events.c: what this connection watches */
+	size_t nwatch;
 	struct conn *prev, *next; /* registry */
 };
 

@@ -33,6 +33,13 @@ static const struct method *find_method(int body)
 	if (!table_ready) {
 		table_add(rpc_auth_methods, rpc_auth_nmethods);
 		table_add(rpc_units_methods, rpc_units_nmethods);
+		table_add(rpc_plans_methods, rpc_plans_nmethods);
+		table_add(rpc_findings_methods, rpc_findings_nmethods);
+		table_add(rpc_evidence_methods, rpc_evidence_nmethods);
+		table_add(rpc_conclusions_methods, rpc_conclusions_nmethods);
+		table_add(rpc_recommendations_methods, rpc_recommendations_nmethods);
+		table_add(rpc_reviews_methods, rpc_reviews_nmethods);
+		table_add(rpc_watch_methods, rpc_watch_nmethods);
 		table_ready = true;
 	}
 	if (body <= 0 || body >= MAX_BODY)
@@ -244,6 +251,7 @@ int dispatch_frame(struct conn *c, const uint8_t *plain, size_t len)
 	call->roles = c->roles;
 	call->unit_id = c->unit_id;
 	memcpy(call->device_pub, c->device_pub, 32);
+	call->device_id = c->device_id;
 	snprintf(call->peer_host, sizeof(call->peer_host), "%s", c->peer_host);
 
 	m = find_method((int)req->body_case);

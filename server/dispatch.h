@@ -66,6 +66,7 @@ struct call {
 	uint32_t roles;
 	int64_t unit_id;
 	uint8_t device_pub[32];
+	int64_t device_id;       /* the session's enrolled device (its signing key verifies approvals) */
 	char peer_host[48];
 	void *state;             /* a method's own data (arena-allocated) */
 	bool wipe;               /* the request or arena holds secrets: zero before free */
@@ -93,5 +94,19 @@ extern const struct method rpc_auth_methods[];
 extern const size_t rpc_auth_nmethods;
 extern const struct method rpc_units_methods[];
 extern const size_t rpc_units_nmethods;
+extern const struct method rpc_plans_methods[];
+extern const size_t rpc_plans_nmethods;
+extern const struct method rpc_findings_methods[];
+extern const size_t rpc_findings_nmethods;
+extern const struct method rpc_evidence_methods[];
+extern const size_t rpc_evidence_nmethods;
+extern const struct method rpc_conclusions_methods[];
+extern const size_t rpc_conclusions_nmethods;
+extern const struct method rpc_recommendations_methods[];
+extern const size_t rpc_recommendations_nmethods;
+extern const struct method rpc_reviews_methods[];
+extern const size_t rpc_reviews_nmethods;
+extern const struct method rpc_watch_methods[];
+extern const size_t rpc_watch_nmethods;
 
 #endif

@@ -58,6 +58,7 @@ static void set_auth(struct conn *c, const struct store_user *u, const struct st
 	c->must_change_password = u->must_change_password;
 	c->session_started_at = s->created_at;
 	c->session_expires_at = s->expires_at;
+	c->device_id = s->device_id;
 	/* Authenticated connections may send larger frames. */
 	c->fr.max_frame = KT_FRAME_MAX;
 }
@@ -121,9 +122,11 @@ static int login_commit_run(struct store_tx *tx, struct worker_job *job)
 {
 	struct call *call = (struct call *)((char *)job - offsetof(struct call, job));
 	struct login_state *st = call->state;
-	const char *dev = call->req->login->device_name;
+	Kiemtra__V1__LoginReq *q = call->req->login;
+	const uint8_t *sk = q->signing_key.len == 32 ? q->signing_key.data : NULL;
 
-	return svc_login(tx, &call->who, st->user.id, call->device_pub, dev, st->token_hash,
+	return svc_login(tx, &call->who, st->user.id, call->device_pub, q->device_name, sk,
+			 st->token_hash,
 			 st->expires_at, &st->user, &st->session, &st->enrolled, call->msg,
 			 sizeof(call->msg));
 }
@@ -265,6 +268,10 @@ static void login_start(struct call *call)
 			  AUTH_PASSWORD_MAX);
 		goto refuse;
 	}
+	if (q->signing_key.len != 0 && q->signing_key.len != 32) {
+		call_fail(call, KT_EINVAL, "a signing key is a 32-byte Ed25519 public key");
+		goto refuse;
+	}
 	if (kt_text_check(q->device_name, strlen(q->device_name), STORE_NAME_MAX, 0) != KT_OK) {
 		call_fail(call, KT_EINVAL, "the device name must be at most %d bytes of text",
 			  STORE_NAME_MAX);
@@ -379,6 +386,8 @@ static void logout_finish(struct call *call)
 	c->roles = 0;
 	c->unit_id = 0;
 	c->must_change_password = false;
+	c->device_id = 0;
+	events_forget(c);
 	c->fr.max_frame = CONN_FRAME_MAX_UNAUTH;
 	if (p) {
 		kiemtra__v1__logout_resp__init(p);

@@ -281,13 +281,45 @@ int svc_user_set_roles(struct store_tx *tx, const struct svc_actor *who, const c
 	return KT_OK;
 }
 
+int svc_verify_signature(struct store_tx *tx, int64_t device_id, const uint8_t digest[32],
+			 const uint8_t *sig, size_t sig_len, uint8_t key_out[32], char *msg,
+			 size_t cap)
+{
+	bool revoked = false;
+	int rc;
+
+	if (!sig || sig_len != 64) {
+		MSG("an approval needs a 64-byte Ed25519 signature over its digest");
+		return KT_EINVAL;
+	}
+	rc = store_device_get_signing_key(tx, device_id, key_out, &revoked);
+	if (rc == KT_ENOTFOUND) {
+		MSG("this device has no signing key registered; log in again with a current "
+		    "client");
+		return KT_EPERM;
+	}
+	if (rc != KT_OK)
+		return rc;
+	if (revoked) {
+		MSG("this device was revoked; it cannot sign");
+		return KT_EPERM;
+	}
+	if (crypto_sign_verify_detached(sig, digest, 32, key_out) != 0) {
+		MSG("the signature does not match the content being approved (it changed, or "
+		    "the signing key is not this device's)");
+		return KT_EPERM;
+	}
+	return KT_OK;
+}
+
 void svc_token_hash(const uint8_t token[32], uint8_t out[32])
 {
 	crypto_generichash(out, 32, token, 32, NULL, 0);
 }
 
 int svc_login(struct store_tx *tx, const struct svc_actor *who, int64_t user_id,
-	      const uint8_t device_pub[32], const char *device_name, const uint8_t token_hash[32],
+	      const uint8_t device_pub[32], const char *device_name,
+	      const uint8_t *signing_key, const uint8_t token_hash[32],
 	      int64_t expires_at, struct store_user *user, struct store_session *session,
 	      bool *enrolled, char *msg, size_t cap)
 {
@@ -324,6 +356,24 @@ int svc_login(struct store_tx *tx, const struct svc_actor *who, int64_t user_id,
 		return KT_EPERM;
 	} else if ((rc = store_device_touch(tx, d.id, who->now)) != KT_OK) {
 		return rc;
+	}
+	if (signing_key) {
+		uint8_t old[32];
+		bool revoked;
+		int have = store_device_get_signing_key(tx, d.id, old, &revoked);
+		if (have != KT_OK && have != KT_ENOTFOUND)
+			return have;
+		if (have == KT_ENOTFOUND || sodium_memcmp(old, signing_key, 32) != 0) {
+			char hex[65];
+			if ((rc = store_device_set_signing_key(tx, d.id, signing_key)) != KT_OK)
+				return rc;
+			sodium_bin2hex(hex, sizeof(hex), signing_key, 32);
+			snprintf(detail, sizeof(detail), "device %lld signing key %s",
+				 (long long)d.id, hex);
+			if ((rc = audit(tx, who, "device.signing_key", "device", d.id, detail)) !=
+			    KT_OK)
+				return rc;
+		}
 	}
 	memset(session, 0, sizeof(*session));
 	session->user_id = user_id;

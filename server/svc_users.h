@@ -53,7 +53,8 @@ int svc_user_set_roles(struct store_tx *tx, const struct svc_actor *who, const c
  * the device was new.
  */
 int svc_login(struct store_tx *tx, const struct svc_actor *who, int64_t user_id,
-	      const uint8_t device_pub[32], const char *device_name, const uint8_t token_hash[32],
+	      const uint8_t device_pub[32], const char *device_name,
+	      const uint8_t *signing_key /* 32 bytes, or NULL */, const uint8_t token_hash[32],
 	      int64_t expires_at, struct store_user *user, struct store_session *session,
 	      bool *enrolled, char *msg, size_t cap);
 /*
@@ -65,6 +66,17 @@ int svc_resume(struct store_tx *tx, int64_t now, const uint8_t token_hash[32],
 	       const uint8_t device_pub[32], int64_t ttl_ms, int64_t max_ms,
 	       struct store_user *user, struct store_session *session, char *msg, size_t cap);
 int svc_logout(struct store_tx *tx, const struct svc_actor *who, int64_t session_id);
+
+/*
+ * Verify an approval signed on the client: sig must be a 64-byte Ed25519
+ * signature over digest by the signing key registered for device_id (the
+ * session's device). The key used is copied to key_out for the record.
+ * KT_EINVAL (bad length), KT_EPERM (no key registered, device revoked, or
+ * the signature does not verify), each with a sentence in msg.
+ */
+int svc_verify_signature(struct store_tx *tx, int64_t device_id, const uint8_t digest[32],
+			 const uint8_t *sig, size_t sig_len, uint8_t key_out[32], char *msg,
+			 size_t cap);
 
 /* Token hash as stored: BLAKE2b-256 of the 32-byte token. */
 void svc_token_hash(const uint8_t token[32], uint8_t out[32]);

@@ -139,6 +139,10 @@ int store_device_touch(struct store_tx *tx, int64_t id, int64_t now);
 int store_device_list(struct store_tx *tx, int64_t user_id,
 		      int (*fn)(const struct store_device *d, void *arg), void *arg);
 int store_device_set_revoked(struct store_tx *tx, int64_t id, bool revoked);
+/* The Ed25519 key this device signs approvals with (KT_ENOTFOUND when none is registered). */
+int store_device_set_signing_key(struct store_tx *tx, int64_t id, const uint8_t key[32]);
+int store_device_get_signing_key(struct store_tx *tx, int64_t id, uint8_t key[32],
+				 bool *revoked);
 
 /* ---- sessions (login tokens; only a hash of the token is stored) ---------- */
 

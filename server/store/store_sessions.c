@@ -115,6 +115,56 @@ out:
 	return rc;
 }
 
+int store_device_set_signing_key(struct store_tx *tx, int64_t id, const uint8_t key[32])
+{
+	struct db_stmt *s = NULL;
+	int rc;
+
+	rc = db_prepare(tx->db,
+			"UPDATE devices SET signing_key = ?2, version = version + 1 WHERE id = ?1",
+			&s);
+	if (rc < 0)
+		goto out;
+	db_bind_int64(s, 1, id);
+	db_bind_blob(s, 2, key, 32);
+	rc = db_step(s);
+	if (rc < 0)
+		goto out;
+	rc = store_changed(tx);
+out:
+	db_finish(s);
+	return rc;
+}
+
+int store_device_get_signing_key(struct store_tx *tx, int64_t id, uint8_t key[32],
+				 bool *revoked)
+{
+	struct db_stmt *s = NULL;
+	int rc;
+
+	rc = db_prepare(tx->db, "SELECT signing_key, revoked FROM devices WHERE id = ?1", &s);
+	if (rc < 0)
+		goto out;
+	db_bind_int64(s, 1, id);
+	rc = store_step_one(s);
+	if (rc < 0)
+		goto out;
+	{
+		size_t n = 0;
+		const void *p = db_column_blob(s, 0, &n);
+		if (!p || n != 32) {
+			rc = KT_ENOTFOUND;
+			goto out;
+		}
+		memcpy(key, p, 32);
+	}
+	*revoked = db_column_int64(s, 1) != 0;
+	rc = KT_OK;
+out:
+	db_finish(s);
+	return rc;
+}
+
 int store_device_list(struct store_tx *tx, int64_t user_id,
 		      int (*fn)(const struct store_device *d, void *arg), void *arg)
 {
