@@ -796,18 +796,15 @@ static int user_passwd_run(struct store_tx *tx, struct worker_job *j)
 static void user_passwd_done(struct user_job *uj)
 {
 	struct admin_call *c = uj->base.call;
-	unsigned live = live_connections(c->s, uj->user.id);
+	/* A reset usually means the password leaked: end what it opened, now. */
+	unsigned closed = server_close_user(c->s, uj->user.id, CLOSE_KICKED,
+					    "password reset by the administrator; log in again");
 
 	snprintf(uj->full_name, sizeof(uj->full_name), "%s", uj->user.full_name);
 	admin_printf(c->out,
-		     "password of '%s' reset; every saved session of '%s' was revoked, "
-		     "so each device must log in again\n",
-		     uj->username, uj->username);
-	if (live)
-		admin_printf(c->out,
-			     "%u live connection(s) of '%s' stay open until they end; "
-			     "'session kick --user %s' ends them now\n",
-			     live, uj->username, uj->username);
+		     "password of '%s' reset; every saved session of '%s' was revoked and "
+		     "%u live connection(s) closed, so each device must log in again\n",
+		     uj->username, uj->username, closed);
 	print_password(c->out, uj);
 	user_job_free(uj);
 	finish(c, ADMIN_EXIT_OK);
@@ -892,16 +889,17 @@ static int user_roles_run(struct store_tx *tx, struct worker_job *j)
 static void user_roles_done(struct user_job *uj)
 {
 	struct admin_call *c = uj->base.call;
-	unsigned live = live_connections(c->s, uj->user.id);
+	unsigned live = server_update_user_roles(c->s, uj->user.id, uj->user.roles,
+						 uj->user.unit_id);
 	char what[256];
 
 	user_describe(what, sizeof(what), &uj->user, uj->unit);
 	admin_printf(c->out, "user '%s' now has: %s\n", uj->username, what);
 	if (live)
 		admin_printf(c->out,
-			     "%u live connection(s) of '%s' were opened with the old roles; "
-			     "'session kick --user %s' makes them log in again\n",
-			     live, uj->username, uj->username);
+			     "%u live connection(s) of '%s' now act with the new roles "
+			     "(watchers were asked to reconnect)\n",
+			     live, uj->username);
 	user_job_free(uj);
 	finish(c, ADMIN_EXIT_OK);
 }

@@ -718,12 +718,7 @@ static int tty_start(struct console *con)
 	con->handles++;
 	con->tty = true;
 	tty_console = con;
-	/*
-	 * libedit reads multibyte text only in a multibyte locale; names are
-	 * Vietnamese, so fall back to UTF-8 when the environment names none.
-	 */
-	if (!setlocale(LC_CTYPE, "") || MB_CUR_MAX == 1)
-		setlocale(LC_CTYPE, "C.UTF-8");
+	/* libedit reads multibyte text only in a multibyte locale: main() set UTF-8. */
 	rl_catch_signals = 0; /* the loop's signal handlers stay in charge */
 	rl_readline_name = "kiemtrad";
 	rl_attempted_completion_function = complete;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,9 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* UTF-8 text at the console (libedit drops non-ASCII input in the C locale). */
+	if (!setlocale(LC_CTYPE, "") || MB_CUR_MAX == 1)
+		setlocale(LC_CTYPE, "C.UTF-8");
 	if (sodium_init() < 0) {
 		fprintf(stderr, "kiemtrad: libsodium failed to initialise\n");
 		return 1;

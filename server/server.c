@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,6 +141,7 @@ int server_init(struct server *s, const struct server_config *cfg, char *err, si
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	s->lock_fd = -1;
 	s->cfg = *cfg;
 	s->loop = uv_default_loop();
 	s->started_at = server_now_ms();
@@ -157,6 +159,17 @@ int server_init(struct server *s, const struct server_config *cfg, char *err, si
 			"kiemtrad: warning: data directory %s is open to other users (mode %04o); "
 			"chmod 700 it\n",
 			s->cfg.data_dir, (unsigned)(sb.st_mode & 07777));
+	/* One server per data directory: a second would corrupt nothing (SQLite locks)
+	 * but would split clients and the admin socket between two processes. */
+	path_in(s, "kiemtrad.lock", path, sizeof(path));
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errcap,
+			 "another kiemtrad is already running with data directory %s "
+			 "(%s is locked); stop it first, or use kiemtrad admin --data %s",
+			 s->cfg.data_dir, path, s->cfg.data_dir);
+		return KT_EBUSY;
+	}
 	path_in(s, "server.key", path, sizeof(path));
 	rc = kt_keyfile_load_or_create(path, s->static_priv, s->static_pub, &created, err, errcap);
 	if (rc != KT_OK)
@@ -238,11 +251,11 @@ void server_stop(struct server *s)
 	if (s->stopping)
 		return;
 	s->stopping = true;
+	console_stop(s->console);
+	s->console = NULL;
 	printf("kiemtrad: stopping\n");
 	if (!uv_is_closing((uv_handle_t *)&s->listener))
 		uv_close((uv_handle_t *)&s->listener, NULL);
-	console_stop(s->console);
-	s->console = NULL;
 	for (c = s->conns; c; c = next) {
 		next = c->next;
 		conn_close(c, KIEMTRA__V1__CLOSE_REASON__CLOSE_SHUTDOWN, "the server is stopping");
@@ -326,12 +339,12 @@ int server_run(struct server *s)
 	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 	printf("kiemtrad: server key fingerprint %s\n", s->fingerprint);
 	printf("kiemtrad: data directory %s\n", s->cfg.data_dir);
+	printf("kiemtrad: listening on %s\n", s->listen_addr);
+	fflush(stdout);
 	rc = console_start(s, s->cfg.console);
 	if (rc != KT_OK)
 		fprintf(stderr, "kiemtrad: the admin console could not start: %s\n",
 			kt_strerror(rc));
-	printf("kiemtrad: listening on %s\n", s->listen_addr);
-	fflush(stdout);
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	return KT_OK;
 }
@@ -348,6 +361,8 @@ void server_fini(struct server *s)
 	s->store = NULL;
 	uv_loop_close(s->loop);
 	sodium_memzero(s->static_priv, sizeof(s->static_priv));
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* releases the lock */
 }
 
 /* ---- registry ------------------------------------------------------------------------ */
@@ -389,4 +404,24 @@ unsigned server_close_conn(struct server *s, uint64_t conn_id, int reason, const
 		}
 	}
 	return 0;
+}
+
+unsigned server_update_user_roles(struct server *s, int64_t user_id, uint32_t roles,
+				  int64_t unit_id)
+{
+	struct conn *c, *next;
+	unsigned n = 0;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->user_id != user_id || c->state != CONN_OPEN)
+			continue;
+		n++;
+		c->roles = roles;
+		c->unit_id = unit_id;
+		if (c->nwatch)
+			conn_close(c, KIEMTRA__V1__CLOSE_REASON__CLOSE_KICKED,
+				   "your roles changed; start watching again");
+	}
+	return n;
 }

@@ -65,6 +65,7 @@ struct server {
 	unsigned nconns, nhandshakes;
 	uint64_t next_conn_id;
 	int64_t started_at;
+	int lock_fd;            /* flock on <data>/kiemtrad.lock: one server per data directory */
 	bool stopping;
 	uint64_t stop_deadline; /* uv_now() by which a stop cuts remaining clients */
 	struct server_stats stats;
@@ -95,5 +96,13 @@ void server_foreach_conn(struct server *s, int (*fn)(struct conn *c, void *arg),
 /* Close every connection of a user (or one connection by id); returns how many. */
 unsigned server_close_user(struct server *s, int64_t user_id, int reason, const char *message);
 unsigned server_close_conn(struct server *s, uint64_t conn_id, int reason, const char *message);
+/*
+ * Roles changed on the console: live connections of the user act with the new
+ * roles from their next request; connections watching updates (whose watch
+ * lists were computed with the old rights) are closed so they watch again.
+ * Returns how many connections the user has.
+ */
+unsigned server_update_user_roles(struct server *s, int64_t user_id, uint32_t roles,
+				  int64_t unit_id);
 
 #endif

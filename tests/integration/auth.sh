@@ -116,4 +116,9 @@ kt_expect_stderr "a changed server key is a hard error naming the pinned key" 4 
 kt_expect_stderr "... and it does not reach the login prompt" 4 "$fp_re" \
 	sh -c "echo x | '$KIEMTRA' --home '$KT_TMP/home-dung' --server '$KT_ADDR' login --user dung --password-stdin"
 kt_alive "$KT_PID" "the pinning tests"
+
+# -- one server per data directory
+kt_expect_stderr "a second server on the same data directory is refused" 1 "already running" \
+	"$KIEMTRAD" --data "$KT_DATA" --listen 127.0.0.1:0 --no-console
+kt_alive "$KT_PID" "the refused second start"
 kt_done
