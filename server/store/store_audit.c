@@ -183,6 +183,12 @@ out:
 
 int store_audit_verify(struct store_tx *tx, int64_t *rows, int64_t *bad_id)
 {
+	return store_audit_verify_head(tx, rows, bad_id, NULL);
+}
+
+int store_audit_verify_head(struct store_tx *tx, int64_t *rows, int64_t *bad_id,
+			    uint8_t head[32])
+{
 	uint8_t prev[AUDIT_HASH_BYTES] = {0}, hash[AUDIT_HASH_BYTES];
 	struct db_stmt *s = NULL;
 	struct audit_row r;
@@ -229,6 +235,8 @@ int store_audit_verify(struct store_tx *tx, int64_t *rows, int64_t *bad_id)
 	}
 out:
 	*rows = count;
+	if (head)
+		memcpy(head, prev, AUDIT_HASH_BYTES);
 	db_finish(s);
 	return rc;
 }
