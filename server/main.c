@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ static void usage(FILE *f)
 		"environment:\n"
 		"  KIEMTRAD_DATA         data directory when --data is not given\n"
 		"  KIEMTRAD_PWHASH       interactive (default) | moderate | test; 'test' uses\n"
-		"                        libsodium's minimum Argon2id limits: test suites only\n");
+		"                        libsodium's minimum Argon2id limits: test suites only\n"
+		"  KIEMTRAD_TODAY        YYYY-MM-DD: the server's date for deadlines (testing aid)\n");
 }
 
 static int parse_listen(const char *arg, struct server_config *cfg)
@@ -225,6 +227,14 @@ int main(int argc, char **argv)
 	}
 	if (cfg.console && !isatty(STDIN_FILENO))
 		cfg.console = false;
+	{
+		/* Each connection is a descriptor: allow as many as the hard limit permits. */
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 
 	rc = server_init(&srv, &cfg, err, sizeof(err));
 	if (rc != KT_OK) {

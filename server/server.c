@@ -170,6 +170,13 @@ int server_init(struct server *s, const struct server_config *cfg, char *err, si
 			 s->cfg.data_dir, path, s->cfg.data_dir);
 		return KT_EBUSY;
 	}
+	{
+		/* The lock file names the process holding it (for tools and benchmarks). */
+		char pid[32];
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (ftruncate(s->lock_fd, 0) != 0 || pwrite(s->lock_fd, pid, (size_t)n, 0) != n)
+			fprintf(stderr, "kiemtrad: warning: cannot write the pid into %s\n", path);
+	}
 	path_in(s, "server.key", path, sizeof(path));
 	rc = kt_keyfile_load_or_create(path, s->static_priv, s->static_pub, &created, err, errcap);
 	if (rc != KT_OK)

@@ -1,0 +1,269 @@
+/*
+ * kiemtra-bench - how fast kiemtrad acknowledges durable work.
+ *
+ *   kiemtra-bench --connections N --seconds S [--workload submit|mixed]
+ *                 [--baseline] [--idle N] [--server HOST:PORT --data DIR]
+ *
+ * Opens N authenticated connections (Noise XX, a resumed session each) and,
+ * for S seconds, runs a closed loop on each: submit a finding (workload
+ * submit), or submit, list, look up a unit and ask for the plan's report in
+ * turn (workload mixed). Prints throughput, latency percentiles, errors and
+ * the server's memory, and as its LAST line one JSON object:
+ *
+ *   {"connections":N,"seconds":S,"workload":"submit","ops":...,"ops_per_s":...,
+ *    "p50_ms":...,"p90_ms":...,"p99_ms":...,"max_ms":...,"errors":...,
+ *    "server_rss_bytes":...,"idle":N[,"baseline_ops_per_s":...,"ratio":...]}
+ *
+ * Without --server it starts its own kiemtrad on 127.0.0.1 in a temporary
+ * directory and stops it at the end. --baseline first measures raw in-process
+ * SQLite inserts of the same rows at the same durability, 100 per transaction,
+ * on the same disk, and reports our rate as a ratio of it.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "bench/bench.h"
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void bench_record(struct bench *b, uint64_t latency_ns, bool ok, const char *err)
+{
+	if (!ok) {
+		b->errors++;
+		if (!b->first_error[0] && err)
+			snprintf(b->first_error, sizeof(b->first_error), "%s", err);
+		return;
+	}
+	b->ops++;
+	if (b->nlat == b->caplat) {
+		size_t ncap = b->caplat ? b->caplat * 2 : 65536;
+		uint32_t *n = realloc(b->lat_us, ncap * sizeof(*n));
+		if (!n)
+			return;
+		b->lat_us = n;
+		b->caplat = ncap;
+	}
+	uint64_t us = latency_ns / 1000;
+	b->lat_us[b->nlat++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double pct_ms(const struct bench *b, double p)
+{
+	size_t i;
+
+	if (b->nlat == 0)
+		return 0;
+	i = (size_t)ceil(p / 100.0 * (double)b->nlat);
+	if (i > 0)
+		i--;
+	if (i >= b->nlat)
+		i = b->nlat - 1;
+	return b->lat_us[i] / 1000.0;
+}
+
+static void on_stop(uv_timer_t *t)
+{
+	struct bench *b = t->data;
+
+	b->stopping = true;
+	b->stopped_ns = bench_now_ns();
+	uv_stop(b->loop);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kiemtra-bench --connections N --seconds S [--workload submit|mixed]\n"
+		   "                     [--baseline] [--idle N] [--server HOST:PORT --data DIR]\n"
+		   "                     [--quiet]\n"
+		   "  --connections N  connections submitting in a closed loop (default 64)\n"
+		   "  --seconds S      how long to measure (default 10)\n"
+		   "  --workload W     submit: findings only; mixed: submit, list, find, report\n"
+		   "  --baseline       also measure in-process SQLite inserts of the same rows\n"
+		   "  --idle N         extra connections that authenticate and stay idle\n"
+		   "  --server H:P     benchmark a running server (needs --data DIR: accounts\n"
+		   "                   are prepared through its local admin socket)\n"
+		   "The last line of output is one JSON object with the figures.\n");
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"connections", required_argument, NULL, 'c'},
+		{"seconds", required_argument, NULL, 's'},
+		{"workload", required_argument, NULL, 'w'},
+		{"baseline", no_argument, NULL, 'b'},
+		{"idle", required_argument, NULL, 'i'},
+		{"server", required_argument, NULL, 'S'},
+		{"data", required_argument, NULL, 'd'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	static struct bench bench;
+	struct bench *b = &bench;
+	double baseline = -1, elapsed, ops_per_s;
+	uint64_t deadline;
+	long rss;
+	int c, rc = 1;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	b->connections = 64;
+	b->seconds = 10;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			b->connections = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			b->seconds = strtod(optarg, NULL);
+			break;
+		case 'w':
+			if (strcmp(optarg, "submit") == 0)
+				b->workload = WORKLOAD_SUBMIT;
+			else if (strcmp(optarg, "mixed") == 0)
+				b->workload = WORKLOAD_MIXED;
+			else {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'b':
+			b->baseline = true;
+			break;
+		case 'i':
+			b->idle = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'S':
+			snprintf(b->server, sizeof(b->server), "%s", optarg);
+			break;
+		case 'd':
+			snprintf(b->data_dir, sizeof(b->data_dir), "%s", optarg);
+			break;
+		case 'q':
+			b->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (b->connections == 0 || b->seconds <= 0 || b->connections + b->idle > 100000) {
+		usage(stderr);
+		return 2;
+	}
+	if (sodium_init() < 0)
+		return 1;
+	raise_fd_limit();
+
+	if (bench_setup(b) != 0)
+		goto out;
+	if (b->baseline) {
+		/* The same disk as the server's data: the temporary directory beside it. */
+		char dir[600];
+		snprintf(dir, sizeof(dir), "%s-baseline", b->data_dir);
+		baseline = bench_baseline(dir, b->seconds < 5 ? b->seconds : 5);
+		char cmd[700];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "kiemtra-bench: could not remove %s\n", dir);
+		if (baseline < 0)
+			fprintf(stderr, "kiemtra-bench: the baseline failed\n");
+		else if (!b->quiet)
+			printf("baseline: %.0f findings/s (in-process SQLite, 100 per transaction, "
+			       "synchronous=FULL)\n",
+			       baseline);
+	}
+
+	b->loop = uv_default_loop();
+	if (bench_connect_all(b) != 0)
+		goto out;
+	deadline = bench_now_ns() + 120ull * 1000000000ull;
+	while (b->ready + b->failed_setup < b->nconns && bench_now_ns() < deadline)
+		uv_run(b->loop, UV_RUN_ONCE);
+	if (b->ready < b->nconns) {
+		fprintf(stderr, "kiemtra-bench: %u of %u connections ready (%s)\n", b->ready,
+			b->nconns, b->first_error);
+		if (b->ready == 0)
+			goto out;
+	}
+	if (!b->quiet)
+		printf("%u connections ready (%u idle); measuring %s for %.1f s\n", b->ready,
+		       b->idle, b->workload == WORKLOAD_SUBMIT ? "submit" : "mixed", b->seconds);
+	b->first_error[0] = '\0';
+	uv_timer_init(b->loop, &b->timer);
+	b->timer.data = b;
+	b->running = true;
+	b->started_ns = bench_now_ns();
+	bench_start_load(b);
+	uv_timer_start(&b->timer, on_stop, (uint64_t)(b->seconds * 1000), 0);
+	uv_run(b->loop, UV_RUN_DEFAULT);
+	rss = bench_server_rss(b);
+	uv_close((uv_handle_t *)&b->timer, NULL);
+	bench_close_all(b);
+
+	elapsed = (double)(b->stopped_ns - b->started_ns) / 1e9;
+	ops_per_s = elapsed > 0 ? (double)b->ops / elapsed : 0;
+	qsort(b->lat_us, b->nlat, sizeof(*b->lat_us), cmp_u32);
+	if (!b->quiet) {
+		printf("%llu acknowledged in %.2f s: %.0f ops/s\n", (unsigned long long)b->ops,
+		       elapsed, ops_per_s);
+		printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", pct_ms(b, 50),
+		       pct_ms(b, 90), pct_ms(b, 99), b->nlat ? b->lat_us[b->nlat - 1] / 1000.0 : 0);
+		printf("errors: %llu%s%s\n", (unsigned long long)b->errors,
+		       b->first_error[0] ? " (first: " : "", b->first_error[0] ? b->first_error : "");
+		if (b->first_error[0])
+			printf(")\n");
+		if (rss >= 0)
+			printf("server memory (RSS): %.1f MiB\n", rss / 1048576.0);
+	}
+	printf("{\"connections\":%u,\"seconds\":%.2f,\"workload\":\"%s\",\"ops\":%llu,"
+	       "\"ops_per_s\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
+	       "\"max_ms\":%.3f,\"errors\":%llu,\"server_rss_bytes\":%ld,\"idle\":%u",
+	       b->connections, b->seconds, b->workload == WORKLOAD_SUBMIT ? "submit" : "mixed",
+	       (unsigned long long)b->ops, ops_per_s, pct_ms(b, 50), pct_ms(b, 90),
+	       pct_ms(b, 99), b->nlat ? b->lat_us[b->nlat - 1] / 1000.0 : 0,
+	       (unsigned long long)b->errors, rss, b->idle);
+	if (b->baseline && baseline > 0)
+		printf(",\"baseline_ops_per_s\":%.1f,\"ratio\":%.3f", baseline,
+		       ops_per_s / baseline);
+	printf("}\n");
+	rc = b->ops > 0 ? 0 : 1;
+out:
+	bench_teardown(b);
+	free(b->lat_us);
+	return rc;
+}

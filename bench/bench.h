@@ -1,0 +1,77 @@
+/*
+ * bench.h - kiemtra-bench: what its parts share.
+ *
+ *   bench.c      options, the run, the report (the JSON last line)
+ *   bench_conn.c asynchronous clients on one libuv loop: connect, Noise XX,
+ *                resume a session, then a closed loop of requests
+ *   bench_setup.c starting a private kiemtrad and preparing a user, a unit
+ *                and a plan through the admin socket and the real protocol
+ *   bench_baseline.c the in-process SQLite baseline
+ *
+ * Owns: struct bench (one per run) owns the connections, the latency samples
+ * and the child server process it started.
+ */
+#ifndef KT_BENCH_H
+#define KT_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <uv.h>
+
+enum bench_workload { WORKLOAD_SUBMIT, WORKLOAD_MIXED };
+
+struct bconn;
+
+struct bench {
+	/* options */
+	unsigned connections;
+	unsigned idle;            /* extra connections that only resume and stay idle */
+	double seconds;
+	enum bench_workload workload;
+	bool baseline;
+	char server[128];         /* HOST:PORT; empty: start our own */
+	char data_dir[512];       /* the server's data directory (ours, or --data) */
+	bool quiet;
+	/* setup results */
+	char host[64], port[16];
+	uint8_t token[32];        /* a session token, shared by every connection */
+	uint8_t dev_priv[32], dev_pub[32];
+	int64_t plan_id, unit_id;
+	pid_t server_pid;         /* 0 when unknown */
+	bool own_server;
+	char tmp_dir[256];
+	/* run state (loop thread) */
+	uv_loop_t *loop;
+	uv_timer_t timer;
+	struct bconn **conns;
+	unsigned nconns;          /* connections + idle */
+	unsigned ready, failed_setup;
+	bool running, stopping;
+	uint64_t started_ns, stopped_ns;
+	uint64_t ops, errors;
+	uint32_t *lat_us;         /* one sample per acknowledged request */
+	size_t nlat, caplat;
+	uint64_t client_seq;
+	char first_error[256];
+};
+
+uint64_t bench_now_ns(void);
+void bench_record(struct bench *b, uint64_t latency_ns, bool ok, const char *err);
+
+/* bench_setup.c: 0 or -1 (a message was printed). */
+int bench_setup(struct bench *b);
+void bench_teardown(struct bench *b);
+long bench_server_rss(const struct bench *b);
+
+/* bench_conn.c */
+int bench_connect_all(struct bench *b);
+void bench_start_load(struct bench *b);
+void bench_close_all(struct bench *b);
+
+/* bench_baseline.c: rows (findings) per second, or a negative value on failure. */
+double bench_baseline(const char *dir, double seconds);
+
+#endif

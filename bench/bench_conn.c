@@ -1,0 +1,384 @@
+/*
+ * bench_conn.c - many asynchronous kiemtra clients on one libuv loop.
+ *
+ * Each connection: TCP connect -> preamble + Noise XX (initiator; the device
+ * key is shared, so one session token resumes every connection) -> ResumeReq
+ * -> READY. Under load each runs a closed loop: one request outstanding,
+ * the next sent when the response arrives, its latency recorded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "bench/bench.h"
+#include "common/codec.h"
+#include "common/noise.h"
+#include "common/wire.h"
+#include "proto/kiemtra.pb-c.h"
+
+enum bstate { B_CONNECTING, B_HANDSHAKE, B_RESUMING, B_READY, B_CLOSED };
+
+struct bconn {
+	uv_tcp_t tcp;
+	uv_connect_t creq;
+	struct bench *b;
+	enum bstate state;
+	bool idle;
+	struct noise_handshake hs;
+	struct noise_cipher tx, rx;
+	struct kt_frame_reader fr;
+	uint64_t next_id;
+	uint64_t sent_ns;
+	bool outstanding;
+	unsigned turn;            /* mixed workload: which request comes next */
+};
+
+struct bwrite {
+	uv_write_t req;
+	size_t len;
+	uint8_t data[];
+};
+
+static uint8_t readbuf[65536]; /* one loop thread: shared */
+static uint8_t packbuf[65536];
+static uint8_t plainbuf[65536];
+
+static void on_write(uv_write_t *req, int status)
+{
+	free(req);
+}
+
+static void conn_fail(struct bconn *c, const char *why)
+{
+	struct bench *b = c->b;
+
+	if (c->state == B_CLOSED)
+		return;
+	if (!b->first_error[0])
+		snprintf(b->first_error, sizeof(b->first_error), "%s", why);
+	if (c->state != B_READY)
+		b->failed_setup++;
+	else
+		b->errors++;
+	c->state = B_CLOSED;
+	if (!uv_is_closing((uv_handle_t *)&c->tcp))
+		uv_close((uv_handle_t *)&c->tcp, NULL);
+}
+
+static void send_raw(struct bconn *c, const uint8_t *frame_body, size_t len, bool encrypt)
+{
+	size_t total = KT_FRAME_HDR + len + (encrypt ? NOISE_TAGLEN : 0);
+	struct bwrite *w = malloc(sizeof(*w) + total);
+	uv_buf_t buf;
+
+	if (!w) {
+		conn_fail(c, "out of memory");
+		return;
+	}
+	kt_frame_header(w->data, total - KT_FRAME_HDR);
+	if (encrypt) {
+		if (noise_encrypt(&c->tx, NULL, 0, frame_body, len, w->data + KT_FRAME_HDR) != 0) {
+			free(w);
+			conn_fail(c, "encrypt failed");
+			return;
+		}
+	} else {
+		memcpy(w->data + KT_FRAME_HDR, frame_body, len);
+	}
+	w->len = total;
+	buf = uv_buf_init((char *)w->data, (unsigned)total);
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) != 0) {
+		free(w);
+		conn_fail(c, "write failed");
+	}
+}
+
+static void send_request(struct bconn *c, Kiemtra__V1__Request *req)
+{
+	size_t n;
+
+	req->id = ++c->next_id;
+	n = kt_pack(&req->base, packbuf, KT_PLAINTEXT_MAX);
+	if (n == 0) {
+		conn_fail(c, "request too large");
+		return;
+	}
+	send_raw(c, packbuf, n, true);
+}
+
+/* The next request of the workload. */
+static void send_next(struct bconn *c)
+{
+	struct bench *b = c->b;
+	Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
+	Kiemtra__V1__FindingCreateReq fc = KIEMTRA__V1__FINDING_CREATE_REQ__INIT;
+	Kiemtra__V1__FindingListReq fl = KIEMTRA__V1__FINDING_LIST_REQ__INIT;
+	Kiemtra__V1__ReportReq rr = KIEMTRA__V1__REPORT_REQ__INIT;
+	Kiemtra__V1__UnitFindReq uf = KIEMTRA__V1__UNIT_FIND_REQ__INIT;
+	char client_id[48], text[160];
+	unsigned turn = c->turn++;
+
+	if (b->workload == WORKLOAD_MIXED && turn % 4 != 0) {
+		/* mixed: one submission, then a list, a unit lookup and a report */
+		switch (turn % 4) {
+		case 1:
+			fl.plan_id = b->plan_id;
+			fl.unit_id = b->unit_id;
+			fl.limit = 50;
+			req.body_case = KIEMTRA__V1__REQUEST__BODY_FINDING_LIST;
+			req.finding_list = &fl;
+			break;
+		case 2:
+			uf.query = "phuong bench";
+			req.body_case = KIEMTRA__V1__REQUEST__BODY_UNIT_FIND;
+			req.unit_find = &uf;
+			break;
+		default:
+			rr.plan_id = b->plan_id;
+			req.body_case = KIEMTRA__V1__REQUEST__BODY_REPORT;
+			req.report = &rr;
+			break;
+		}
+	} else {
+		snprintf(client_id, sizeof(client_id), "bench-%08llu",
+			 (unsigned long long)++b->client_seq);
+		snprintf(text, sizeof(text),
+			 "Hồ sơ trễ hạn trên phần mềm một cửa điện tử do công chức quên cập nhật "
+			 "(%llu)",
+			 (unsigned long long)b->client_seq);
+		fc.client_id = client_id;
+		fc.plan_id = b->plan_id;
+		fc.unit_id = b->unit_id;
+		fc.area = KIEMTRA__V1__AREA__AREA_PROCEDURES;
+		fc.kind = KIEMTRA__V1__FINDING_KIND__FINDING_KIND_SHORTCOMING;
+		fc.text = text;
+		fc.cause = "Công chức chưa cập nhật luân chuyển hồ sơ";
+		fc.submit = true;
+		req.body_case = KIEMTRA__V1__REQUEST__BODY_FINDING_CREATE;
+		req.finding_create = &fc;
+	}
+	c->sent_ns = bench_now_ns();
+	c->outstanding = true;
+	send_request(c, &req);
+}
+
+static void on_response(struct bconn *c, Kiemtra__V1__Response *r)
+{
+	struct bench *b = c->b;
+	char err[200];
+
+	if (c->state == B_RESUMING) {
+		if (r->status != KIEMTRA__V1__STATUS__STATUS_OK) {
+			snprintf(err, sizeof(err), "resume refused: %s", r->message);
+			conn_fail(c, err);
+			return;
+		}
+		c->state = B_READY;
+		b->ready++;
+		if (b->running && !c->idle)
+			send_next(c);
+		return;
+	}
+	if (!c->outstanding)
+		return;
+	c->outstanding = false;
+	if (r->status != KIEMTRA__V1__STATUS__STATUS_OK)
+		snprintf(err, sizeof(err), "status %d: %s", r->status, r->message);
+	if (b->running)
+		bench_record(b, bench_now_ns() - c->sent_ns,
+			     r->status == KIEMTRA__V1__STATUS__STATUS_OK, err);
+	if (b->running && !b->stopping)
+		send_next(c);
+}
+
+static void send_resume(struct bconn *c)
+{
+	Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
+	Kiemtra__V1__ResumeReq rr = KIEMTRA__V1__RESUME_REQ__INIT;
+
+	rr.session_token.data = c->b->token;
+	rr.session_token.len = sizeof(c->b->token);
+	req.body_case = KIEMTRA__V1__REQUEST__BODY_RESUME;
+	req.resume = &rr;
+	c->state = B_RESUMING;
+	send_request(c, &req);
+}
+
+static int on_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct bconn *c = arg;
+	size_t plen;
+
+	if (c->state == B_HANDSHAKE) {
+		Kiemtra__V1__ClientFinish cf = KIEMTRA__V1__CLIENT_FINISH__INIT;
+		Kiemtra__V1__ServerHello *sh;
+		uint8_t msg[256];
+		size_t mlen, n;
+
+		if (noise_handshake_read(&c->hs, frame, len, plainbuf, sizeof(plainbuf), &plen) !=
+		    0) {
+			conn_fail(c, "message 2 did not verify");
+			return 1;
+		}
+		sh = (Kiemtra__V1__ServerHello *)kt_unpack(&kiemtra__v1__server_hello__descriptor,
+							   plainbuf, plen, 65536);
+		if (!sh || sh->status != KIEMTRA__V1__STATUS__STATUS_OK) {
+			kt_unpack_free(sh ? &sh->base : NULL);
+			conn_fail(c, "the server refused the handshake");
+			return 1;
+		}
+		kt_unpack_free(&sh->base);
+		n = kt_pack(&cf.base, packbuf, sizeof(packbuf));
+		if (noise_handshake_write(&c->hs, packbuf, n, msg, sizeof(msg), &mlen) != 0 ||
+		    noise_handshake_split(&c->hs, &c->tx, &c->rx, NULL) != 0) {
+			conn_fail(c, "message 3 failed");
+			return 1;
+		}
+		send_raw(c, msg, mlen, false);
+		send_resume(c);
+		return 0;
+	}
+	if (len < NOISE_TAGLEN || noise_decrypt(&c->rx, NULL, 0, frame, len, plainbuf) != 0) {
+		conn_fail(c, "a frame did not decrypt");
+		return 1;
+	}
+	Kiemtra__V1__ServerFrame *f = (Kiemtra__V1__ServerFrame *)kt_unpack(
+		&kiemtra__v1__server_frame__descriptor, plainbuf, len - NOISE_TAGLEN, 1 << 20);
+	if (!f) {
+		conn_fail(c, "undecodable server frame");
+		return 1;
+	}
+	if (f->kind_case == KIEMTRA__V1__SERVER_FRAME__KIND_RESPONSE)
+		on_response(c, f->response);
+	else if (f->kind_case == KIEMTRA__V1__SERVER_FRAME__KIND_EVENT &&
+		 f->event->kind_case == KIEMTRA__V1__EVENT__KIND_GOODBYE)
+		conn_fail(c, f->event->goodbye->message);
+	kt_unpack_free(&f->base);
+	return c->state == B_CLOSED ? 1 : 0;
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	buf->base = (char *)readbuf;
+	buf->len = sizeof(readbuf);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct bconn *c = s->data;
+
+	if (nread < 0) {
+		conn_fail(c, "the server closed the connection");
+		return;
+	}
+	if (nread > 0 && c->state != B_CLOSED)
+		kt_frame_feed(&c->fr, (const uint8_t *)buf->base, (size_t)nread, on_frame, c);
+}
+
+static void on_connect(uv_connect_t *req, int status)
+{
+	struct bconn *c = req->data;
+	Kiemtra__V1__ClientHello ch = KIEMTRA__V1__CLIENT_HELLO__INIT;
+	uint8_t msg[256], pre[KT_PREAMBLE_LEN];
+	size_t n, mlen;
+	struct bwrite *w;
+	uv_buf_t buf;
+
+	if (status != 0) {
+		conn_fail(c, uv_strerror(status));
+		return;
+	}
+	uv_tcp_nodelay(&c->tcp, 1);
+	memcpy(pre, kt_preamble, sizeof(pre));
+	if (noise_handshake_init(&c->hs, KT_NOISE_PROTOCOL, NOISE_INITIATOR, pre, sizeof(pre),
+				 c->b->dev_priv, NULL, NULL, 0) != 0) {
+		conn_fail(c, "noise init");
+		return;
+	}
+	ch.min_version = ch.max_version = KT_PROTOCOL_VERSION;
+	ch.client_name = "kiemtra-bench";
+	n = kt_pack(&ch.base, packbuf, sizeof(packbuf));
+	if (noise_handshake_write(&c->hs, packbuf, n, msg, sizeof(msg), &mlen) != 0) {
+		conn_fail(c, "message 1 failed");
+		return;
+	}
+	/* The preamble goes with message 1 in one write. */
+	w = malloc(sizeof(*w) + sizeof(pre));
+	if (!w) {
+		conn_fail(c, "out of memory");
+		return;
+	}
+	memcpy(w->data, pre, sizeof(pre));
+	buf = uv_buf_init((char *)w->data, sizeof(pre));
+	uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write);
+	send_raw(c, msg, mlen, false);
+	c->state = B_HANDSHAKE;
+	kt_frame_reader_init(&c->fr, KT_FRAME_MAX);
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+int bench_connect_all(struct bench *b)
+{
+	struct sockaddr_in sa;
+
+	if (uv_ip4_addr(b->host, atoi(b->port), &sa) != 0)
+		return -1;
+	b->nconns = b->connections + b->idle;
+	b->conns = calloc(b->nconns, sizeof(*b->conns));
+	if (!b->conns)
+		return -1;
+	for (unsigned i = 0; i < b->nconns; i++) {
+		struct bconn *c = calloc(1, sizeof(*c));
+
+		if (!c)
+			return -1;
+		c->b = b;
+		c->idle = i >= b->connections;
+		b->conns[i] = c;
+		uv_tcp_init(b->loop, &c->tcp);
+		c->tcp.data = c;
+		c->creq.data = c;
+		c->state = B_CONNECTING;
+		if (uv_tcp_connect(&c->creq, &c->tcp, (struct sockaddr *)&sa, on_connect) != 0)
+			conn_fail(c, "connect failed");
+		/* Do not flood the accept queue: let the loop breathe every 256. */
+		if (i % 256 == 255)
+			uv_run(b->loop, UV_RUN_NOWAIT);
+	}
+	return 0;
+}
+
+void bench_start_load(struct bench *b)
+{
+	for (unsigned i = 0; i < b->nconns; i++) {
+		struct bconn *c = b->conns[i];
+
+		if (c->state == B_READY && !c->idle && !c->outstanding)
+			send_next(c);
+	}
+}
+
+void bench_close_all(struct bench *b)
+{
+	for (unsigned i = 0; i < b->nconns; i++) {
+		struct bconn *c = b->conns[i];
+
+		if (!c)
+			continue;
+		if (!uv_is_closing((uv_handle_t *)&c->tcp))
+			uv_close((uv_handle_t *)&c->tcp, NULL);
+	}
+	uv_run(b->loop, UV_RUN_DEFAULT);
+	for (unsigned i = 0; i < b->nconns; i++) {
+		if (!b->conns[i])
+			continue;
+		noise_cipher_wipe(&b->conns[i]->tx);
+		noise_cipher_wipe(&b->conns[i]->rx);
+		kt_frame_reader_reset(&b->conns[i]->fr);
+		free(b->conns[i]);
+	}
+	free(b->conns);
+	b->conns = NULL;
+}
