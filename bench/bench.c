@@ -193,11 +193,11 @@ int main(int argc, char **argv)
 		goto out;
 	if (b->baseline) {
 		/* The same disk as the server's data: the temporary directory beside it. */
-		char dir[600];
-		snprintf(dir, sizeof(dir), "%s-baseline", b->data_dir);
+		char dir[sizeof(b->data_dir) + 16];
+		snprintf(dir, sizeof(dir), "%.500s-baseline", b->data_dir);
 		baseline = bench_baseline(dir, b->seconds < 5 ? b->seconds : 5);
-		char cmd[700];
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		char cmd[sizeof(dir) + 16];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%.520s'", dir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "kiemtra-bench: could not remove %s\n", dir);
 		if (baseline < 0)

@@ -179,9 +179,11 @@ static int prepare(struct bench *b)
 	int rc = -1;
 
 	/* Names unique per run, so a shared server can be benchmarked again. */
-	snprintf(user, sizeof(user), "bench%u", (unsigned)(randombytes_random() % 1000000));
-	snprintf(unit, sizeof(unit), "BENCH-%s", user + 5);
-	snprintf(number, sizeof(number), "%s/KH-BENCH", user + 5);
+	unsigned tag = (unsigned)(randombytes_random() % 1000000);
+
+	snprintf(user, sizeof(user), "bench%06u", tag);
+	snprintf(unit, sizeof(unit), "BENCH-%06u", tag);
+	snprintf(number, sizeof(number), "%06u/KH-BENCH", tag);
 	{
 		const char *ua[] = {"user", "add", user, "--name", "Người đo hiệu năng", "--role",
 				    "planner,inspector", "--password-stdin", NULL};

@@ -315,7 +315,11 @@ static int parse_globals(struct kt_cli *cli, int argc, char **argv, struct globa
 			g->help = true;
 			continue;
 		}
-		if (strcmp(a, "--version") == 0) {
+		/*
+		 * --version is the client's own only before the command: after it,
+		 * commands use --version V for the record version an edit is based on.
+		 */
+		if (strcmp(a, "--version") == 0 && g->nwords == 0) {
 			g->version = true;
 			continue;
 		}

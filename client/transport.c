@@ -57,6 +57,10 @@ struct kt_conn {
 	size_t ninflight, capinflight;
 	Kiemtra__V1__Response **ready; /* read, not yet handed out, in arrival order */
 	size_t nready, capready;
+	Kiemtra__V1__Event *events[KT_CONN_EVENT_QUEUE]; /* KeepAlive/Update not yet taken */
+	size_t nevents;
+	uint64_t events_dropped;
+	bool keep_events;     /* queue KeepAlive/Update (watchers); else drop them */
 	size_t inpos, inlen; /* unread bytes in[inpos..inlen) */
 	uint8_t in[16384];
 	uint8_t frame[KT_FRAME_MAX];
@@ -629,8 +633,22 @@ static int handle_event(struct kt_conn *c, const uint8_t *p, size_t n)
 		kt_unpack_free(&ev->base);
 		return KT_ESHUTDOWN;
 	}
-	/* KeepAlive and kinds this client does not know are ignored. */
-	kt_unpack_free(&ev->base);
+	/*
+	 * KeepAlive and Update wait in a bounded queue for kt_conn_next_event();
+	 * a client that never asks for events loses the oldest, never memory.
+	 */
+	if (c->keep_events && (ev->kind_case == KIEMTRA__V1__EVENT__KIND_KEEPALIVE ||
+				ev->kind_case == KIEMTRA__V1__EVENT__KIND_UPDATE)) {
+		if (c->nevents == KT_CONN_EVENT_QUEUE) {
+			kt_unpack_free(&c->events[0]->base);
+			memmove(c->events, c->events + 1, (c->nevents - 1) * sizeof(*c->events));
+			c->nevents--;
+			c->events_dropped++;
+		}
+		c->events[c->nevents++] = ev;
+		return KT_OK;
+	}
+	kt_unpack_free(&ev->base); /* not kept, or a kind this client does not know */
 	return KT_OK;
 }
 
@@ -807,6 +825,53 @@ int kt_conn_call(struct kt_conn *c, Kiemtra__V1__Request *req, Kiemtra__V1__Resp
 	return kt_conn_wait(c, id, resp);
 }
 
+int kt_conn_next_event(struct kt_conn *c, int wait_ms, Kiemtra__V1__Event **ev)
+{
+	struct pollfd p;
+	int rc;
+
+	*ev = NULL;
+	for (;;) {
+		if (c->nevents > 0) {
+			*ev = c->events[0];
+			memmove(c->events, c->events + 1, (c->nevents - 1) * sizeof(*c->events));
+			c->nevents--;
+			return KT_OK;
+		}
+		if (c->broken)
+			return c->broken;
+		/*
+		 * Wait for the first byte of a frame only: once one arrives the whole
+		 * frame is read with the connection's own timeout, so a frame is never
+		 * left half-read by a short wait.
+		 */
+		if (c->inpos == c->inlen) {
+			p.fd = c->fd;
+			p.events = POLLIN;
+			p.revents = 0;
+			rc = poll(&p, 1, wait_ms);
+			if (rc == 0)
+				return KT_EBUSY;
+			if (rc < 0)
+				return errno == EINTR ? KT_EBUSY : fail(c, KT_ESYS);
+		}
+		rc = recv_one(c, kt_mono_ms() + c->timeout_ms);
+		if (rc != KT_OK)
+			return fail(c, rc);
+	}
+}
+
+void kt_conn_keep_events(struct kt_conn *c, bool keep)
+{
+	c->keep_events = keep;
+}
+
+void kt_event_free(Kiemtra__V1__Event *ev)
+{
+	if (ev)
+		kt_unpack_free(&ev->base);
+}
+
 size_t kt_conn_in_flight(const struct kt_conn *c)
 {
 	return c->ninflight + c->nready;
@@ -829,6 +894,8 @@ void kt_conn_close(struct kt_conn *c)
 	for (i = 0; i < c->nready; i++)
 		kt_response_free(c->ready[i]);
 	free(c->ready);
+	for (i = 0; i < c->nevents; i++)
+		kt_event_free(c->events[i]);
 	free(c->inflight);
 	noise_cipher_wipe(&c->tx);
 	noise_cipher_wipe(&c->rx);

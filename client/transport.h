@@ -109,6 +109,22 @@ void kt_response_free(Kiemtra__V1__Response *resp);
 /* Close the socket, wipe the keys, free the connection. Accepts NULL. */
 void kt_conn_close(struct kt_conn *c);
 
+/*
+ * Events (KeepAlive, Update) the server pushed. kt_conn_next_event() hands out
+ * the oldest queued one, or waits up to wait_ms for the next frame (responses
+ * that arrive meanwhile are kept for kt_conn_wait). Returns KT_OK with *ev (the
+ * caller frees it with kt_event_free), KT_EBUSY when nothing came in wait_ms
+ * (the connection stays usable), or the connection's error (a Goodbye ends it
+ * with KT_ESHUTDOWN). Events are queued only after kt_conn_keep_events(c,
+ * true); at most KT_CONN_EVENT_QUEUE wait, the oldest dropped beyond that.
+ */
+#define KT_CONN_EVENTS 1
+#define KT_CONN_EVENT_QUEUE 256
+int kt_conn_next_event(struct kt_conn *c, int wait_ms, Kiemtra__V1__Event **ev);
+/* Queue events for kt_conn_next_event (a watcher); by default they are dropped. */
+void kt_conn_keep_events(struct kt_conn *c, bool keep);
+void kt_event_free(Kiemtra__V1__Event *ev);
+
 /* Accessors: valid while c is open. */
 const char *kt_conn_strerror(const struct kt_conn *c);
 const uint8_t *kt_conn_server_key(const struct kt_conn *c);	 /* 32 bytes */

@@ -9,6 +9,7 @@
 #include "common/date.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -87,10 +88,10 @@ int64_t kt_date_to_days(const struct kt_date *d)
 {
 	int64_t y = d->year - (d->month <= 2);
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;                                        /* [0, 399] */
-	int64_t mp = (d->month + 9) % 12;                                   /* March = 0 */
-	int64_t doy = (153 * mp + 2) / 5 + d->day - 1;                      /* [0, 365] */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;                /* [0, 146096] */
+	int64_t yoe = y - era * 400;			     /* [0, 399] */
+	int64_t mp = (d->month + 9) % 12;		     /* March = 0 */
+	int64_t doy = (153 * mp + 2) / 5 + d->day - 1;	     /* [0, 365] */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* [0, 146096] */
 
 	return era * 146097 + doe - 719468;
 }
@@ -167,9 +168,9 @@ void kt_date_from_ms(int64_t ms, int offset_min, char out[KT_DATE_SIZE])
 		days--; /* floor, for instants before the epoch */
 	kt_date_from_days(days, &d);
 	if (!struct_valid(&d))
-		d = (struct kt_date){d.year < KT_DATE_YEAR_MIN ? KT_DATE_YEAR_MIN : KT_DATE_YEAR_MAX,
-				     d.year < KT_DATE_YEAR_MIN ? 1 : 12,
-				     d.year < KT_DATE_YEAR_MIN ? 1 : 31};
+		d = (struct kt_date){
+		    d.year < KT_DATE_YEAR_MIN ? KT_DATE_YEAR_MIN : KT_DATE_YEAR_MAX,
+		    d.year < KT_DATE_YEAR_MIN ? 1 : 12, d.year < KT_DATE_YEAR_MIN ? 1 : 31};
 	kt_date_format(&d, out, KT_DATE_SIZE);
 }
 
@@ -179,4 +180,15 @@ void kt_date_today(int offset_min, char out[KT_DATE_SIZE])
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	kt_date_from_ms((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, offset_min, out);
+}
+
+void kt_date_server_today(int64_t now_ms, char out[KT_DATE_SIZE])
+{
+	const char *over = getenv("KIEMTRAD_TODAY");
+
+	if (over && kt_date_valid(over)) {
+		memcpy(out, over, KT_DATE_SIZE);
+		return;
+	}
+	kt_date_from_ms(now_ms, KT_UTC_OFFSET_VN, out);
 }

@@ -20,16 +20,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KT_DATE_LEN 10            /* "YYYY-MM-DD" */
-#define KT_DATE_SIZE 11           /* with the NUL */
+#define KT_DATE_LEN 10	/* "YYYY-MM-DD" */
+#define KT_DATE_SIZE 11 /* with the NUL */
 #define KT_DATE_YEAR_MIN 1900
 #define KT_DATE_YEAR_MAX 9999
 #define KT_UTC_OFFSET_VN (7 * 60) /* minutes east of UTC: Vietnam, no daylight saving */
 
 struct kt_date {
 	int year;
-	int month;               /* 1..12 */
-	int day;                 /* 1..31 */
+	int month; /* 1..12 */
+	int day;   /* 1..31 */
 };
 
 /* True when y is a leap year of the Gregorian calendar. */
@@ -78,5 +78,14 @@ int kt_date_format_vn(const char *s, char *out, size_t cap);
  */
 void kt_date_from_ms(int64_t ms, int offset_min, char out[KT_DATE_SIZE]);
 void kt_date_today(int offset_min, char out[KT_DATE_SIZE]);
+
+/*
+ * The server's date ("today" for deadlines, overdue items and reports):
+ * kt_date_from_ms(now_ms, KT_UTC_OFFSET_VN), unless the environment variable
+ * KIEMTRAD_TODAY holds a valid date, which is then "today" whatever the clock
+ * says. KIEMTRAD_TODAY is a testing aid (documented in kiemtrad --help); an
+ * invalid value is ignored.
+ */
+void kt_date_server_today(int64_t now_ms, char out[KT_DATE_SIZE]);
 
 #endif

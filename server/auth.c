@@ -310,9 +310,13 @@ int auth_password_policy(const char *username, const char *password, char *msg, 
 		snprintf(msg, cap, "the password must not contain the username");
 		return KT_EINVAL;
 	}
-	bool same = true;
-	for (size_t i = 1; i < len; i++)
-		if (password[i] != password[0])
+	/* One character repeated: compare whole UTF-8 sequences, not bytes. */
+	size_t first = 1;
+	while (first < len && ((unsigned char)password[first] & 0xC0) == 0x80)
+		first++;
+	bool same = len % first == 0;
+	for (size_t i = first; same && i < len; i += first)
+		if (memcmp(password + i, password, first) != 0)
 			same = false;
 	if (same) {
 		snprintf(msg, cap, "the password must not repeat one character");

@@ -12,6 +12,7 @@
 #include "server/conn.h"
 #include "server/dispatch.h"
 #include "server/server.h"
+#include "server/svc_evidence.h"
 
 #define CLOSE_GRACE_MS 2000 /* a closing connection that does not drain is cut */
 
@@ -236,6 +237,8 @@ static void fill_limits(struct server *s, Kiemtra__V1__Limits *l)
 	l->idle_timeout_ms = s->cfg.idle_timeout_ms;
 	l->max_request_bytes_unauth = CONN_REQUEST_MAX_UNAUTH;
 	l->max_request_bytes = KT_PLAINTEXT_MAX;
+	l->max_evidence_bytes = SVC_EVIDENCE_MAX_BYTES;
+	l->evidence_chunk_bytes = SVC_EVIDENCE_CHUNK_BYTES;
 }
 
 static int write_msg2(struct conn *c, const Kiemtra__V1__ServerHello *hello)
@@ -302,7 +305,8 @@ static int handshake_frame(struct conn *c, const uint8_t *msg, size_t len)
 			sh.status = KIEMTRA__V1__STATUS__STATUS_FAILED_PRECONDITION;
 			sh.message = text;
 		}
-		kt_unpack_free(&ch->base);
+		if (ch)
+			kt_unpack_free(&ch->base);
 		rc = write_msg2(c, &sh);
 		if (rc != KT_OK)
 			return rc;
@@ -455,7 +459,7 @@ void conn_accept(struct server *s, uv_stream_t *listener)
 	c->state = CONN_PREAMBLE;
 	c->id = ++s->next_conn_id;
 	c->connected_at = server_now_ms();
-	c->last_rx_ms = uv_now(s->loop);
+	c->last_rx_ms = c->accepted_ms = uv_now(s->loop);
 	kt_frame_reader_init(&c->fr, CONN_FRAME_MAX_UNAUTH);
 	/* Registered before anything can fail, so on_closed always unlinks it. */
 	c->next = s->conns;
@@ -502,13 +506,18 @@ void conn_sweep(struct conn *c, uint64_t now)
 	switch (c->state) {
 	case CONN_PREAMBLE:
 	case CONN_HANDSHAKE:
-		if (idle >= s->cfg.handshake_timeout_ms) {
+		/* From the accept, not the last message: a slow peer gets one deadline. */
+		if (now - c->accepted_ms >= s->cfg.handshake_timeout_ms) {
 			s->stats.handshakes_failed++;
 			conn_abort(c);
 		}
 		break;
 	case CONN_OPEN:
-		if (idle >= s->cfg.idle_timeout_ms) {
+		/*
+		 * Close only after a KeepAlive went out: the sweep runs once a second,
+		 * so with a short timeout both thresholds can fall between two sweeps.
+		 */
+		if (idle >= s->cfg.idle_timeout_ms && c->keepalive_sent) {
 			conn_close(c, KIEMTRA__V1__CLOSE_REASON__CLOSE_IDLE,
 				   "idle for too long; reconnect when needed");
 		} else if (idle >= s->cfg.idle_timeout_ms / 2 && !c->keepalive_sent) {

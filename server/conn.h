@@ -53,6 +53,7 @@ struct conn {
 	char peer[64];            /* "127.0.0.1:51234" */
 	char peer_host[48];       /* "127.0.0.1" (throttling key) */
 	int64_t connected_at;     /* wall clock ms */
+	uint64_t accepted_ms;     /* uv_now() at accept: the handshake deadline counts from it */
 	uint64_t last_rx_ms;      /* uv_now() of the last frame received */
 	bool keepalive_sent;
 	uint8_t preamble[KT_PREAMBLE_LEN];
@@ -78,6 +79,7 @@ struct conn {
 	int64_t device_id;        /* the enrolled device of the session */
 	struct watch_entry *watch; /* events.c: what this connection watches */
 	size_t nwatch;
+	struct conn *wprev, *wnext; /* events.c: the server's list of watching connections */
 	struct conn *prev, *next; /* registry */
 };
 

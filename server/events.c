@@ -9,9 +9,29 @@
 #include "server/events.h"
 #include "server/server.h"
 
+/*
+ * Watching connections are also on the server's watchers list, so publishing
+ * costs as much as there are watchers, not connections (thousands may idle).
+ */
+static void unlist(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	if (!c->nwatch)
+		return;
+	if (c->wprev)
+		c->wprev->wnext = c->wnext;
+	else
+		s->watchers = c->wnext;
+	if (c->wnext)
+		c->wnext->wprev = c->wprev;
+	c->wprev = c->wnext = NULL;
+}
+
 int events_watch(struct conn *c, const struct watch_entry *entries, size_t n)
 {
 	struct watch_entry *copy = NULL;
+	struct server *s = c->srv;
 
 	if (n) {
 		copy = malloc(n * sizeof(*copy));
@@ -19,14 +39,23 @@ int events_watch(struct conn *c, const struct watch_entry *entries, size_t n)
 			return KT_ENOMEM;
 		memcpy(copy, entries, n * sizeof(*copy));
 	}
+	unlist(c);
 	free(c->watch);
 	c->watch = copy;
 	c->nwatch = n;
+	if (n) {
+		c->wprev = NULL;
+		c->wnext = s->watchers;
+		if (s->watchers)
+			s->watchers->wprev = c;
+		s->watchers = c;
+	}
 	return KT_OK;
 }
 
 void events_forget(struct conn *c)
 {
+	unlist(c);
 	free(c->watch);
 	c->watch = NULL;
 	c->nwatch = 0;
@@ -66,9 +95,9 @@ void events_publish(struct server *s, const struct event_update *u)
 	up.version = u->version;
 	ev.kind_case = KIEMTRA__V1__EVENT__KIND_UPDATE;
 	ev.update = &up;
-	for (c = s->conns; c; c = next) {
-		next = c->next;
-		if (c->state == CONN_OPEN && c->user_id && c->nwatch && sees(c, u))
+	for (c = s->watchers; c; c = next) {
+		next = c->wnext;
+		if (c->state == CONN_OPEN && c->user_id && sees(c, u))
 			dispatch_send_event(c, &ev);
 	}
 }

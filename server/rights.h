@@ -11,8 +11,13 @@
  * Administrators manage accounts and units from the console; over the network
  * they have no workflow rights at all.
  *
+ * Global roles still count at the time of each request: a team place needs
+ * the inspector role, an observer place the observer role, the authority the
+ * authority role; taking the role away takes those rights with it.
+ *
  * Owns nothing; struct plan_access is filled by value. Functions run inside a
- * transaction (a worker job).
+ * transaction (a worker job). Messages are written to msg (capacity cap; may
+ * be NULL/0).
  */
 #ifndef KT_RIGHTS_H
 #define KT_RIGHTS_H
@@ -22,6 +27,7 @@
 #include <stdint.h>
 
 #include "server/store/store.h"
+#include "server/store/store_plans.h"
 
 struct rights_user {
 	int64_t user_id;
@@ -38,6 +44,9 @@ struct plan_access {
 	bool authority;          /* this plan's approving authority */
 	bool planner;            /* global planner role */
 	int64_t rep_unit_id;     /* a unit representative whose unit is in the plan; else 0 */
+	/* for messages: who asked, and the plan's number ("06/KH-UBND") */
+	int64_t user_id;
+	char number[STORE_PLAN_NUMBER_MAX + 1];
 };
 
 /*
@@ -60,5 +69,24 @@ int rights_can_write_unit(struct store_tx *tx, const struct plan_access *a, int6
 bool rights_is_unit_rep(const struct plan_access *a, int64_t unit_id);
 /* Refuses changes in a closed plan: KT_ESTATE with msg. */
 int rights_plan_open(const struct plan_access *a, char *msg, size_t cap);
+
+/*
+ * Helpers for refusals that name the missing right, e.g.
+ * "finding.review needs the team role leader or deputy in plan 06/KH-UBND;
+ * 'lan' is a member". action is the method name, username the caller's.
+ */
+/* "leader", "deputy", "member", "secretary"; "none" for 0 and anything else. */
+const char *rights_team_role_name(int role);
+/* The caller's strongest standing, for a sentence: "a member", "an observer", ... */
+void rights_describe(const struct plan_access *a, char *out, size_t cap);
+/* 0 when on the team (any role); else KT_EPERM with such a sentence. */
+int rights_require_team(const struct plan_access *a, const char *action, const char *username,
+			char *msg, size_t cap);
+/* 0 for the leader or a deputy; else KT_EPERM. */
+int rights_require_lead(const struct plan_access *a, const char *action, const char *username,
+			char *msg, size_t cap);
+/* 0 for the leader only; else KT_EPERM. */
+int rights_require_leader(const struct plan_access *a, const char *action, const char *username,
+			  char *msg, size_t cap);
 
 #endif

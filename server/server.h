@@ -62,6 +62,7 @@ struct server {
 	uv_timer_t sweep;     /* once a second: timeouts, keep-alives */
 	uv_signal_t sigint, sigterm;
 	struct conn *conns;   /* doubly linked registry */
+	struct conn *watchers; /* the connections with a watch list (events.c) */
 	unsigned nconns, nhandshakes;
 	uint64_t next_conn_id;
 	int64_t started_at;

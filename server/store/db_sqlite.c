@@ -25,10 +25,13 @@
 
 #define DB_CACHE_BUCKETS 64 /* the store has a few dozen distinct statements */
 
+#define DB_HOT_SLOTS 128
+
 struct db_stmt {
 	struct db *db;
 	sqlite3_stmt *stmt;
 	char *sql; /* the cache key; NULL for an uncached statement */
+	const char *src; /* the caller's pointer it was last found by (see db_prepare) */
 	uint32_t hash;
 	bool in_use;	      /* lent out by db_prepare(), not yet finished */
 	int bind_err;	      /* the first failed bind, returned by db_step() */
@@ -39,6 +42,13 @@ struct db {
 	sqlite3 *conn;
 	bool query_only; /* a read-only transaction set PRAGMA query_only */
 	struct db_stmt *cache[DB_CACHE_BUCKETS];
+	/*
+	 * Record files pass SQL as string literals, so the same pointer comes back
+	 * for the same statement: a direct-mapped table by pointer finds it without
+	 * hashing the text (confirmed by comparing the text, so a reused buffer
+	 * holding other SQL cannot match).
+	 */
+	struct db_stmt *hot[DB_HOT_SLOTS];
 	char errmsg[256];
 };
 
@@ -197,19 +207,34 @@ int db_exec(struct db *db, const char *sql)
 	return db_map_rc(src);
 }
 
+static size_t hot_slot(const char *sql)
+{
+	return ((uintptr_t)sql >> 4) % DB_HOT_SLOTS;
+}
+
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
-	uint32_t h = sql_hash(sql);
-	struct db_stmt **bucket = &db->cache[h % DB_CACHE_BUCKETS], *s;
+	struct db_stmt *hot = db->hot[hot_slot(sql)];
+	uint32_t h;
+	struct db_stmt **bucket, *s;
 	bool cache = true;
 	int rc = KT_ENOMEM, src;
 
 	*out = NULL;
+	if (hot && hot->src == sql && !hot->in_use && strcmp(hot->sql, sql) == 0) {
+		hot->in_use = true;
+		*out = hot;
+		return 0;
+	}
+	h = sql_hash(sql);
+	bucket = &db->cache[h % DB_CACHE_BUCKETS];
 	for (s = *bucket; s; s = s->next) {
 		if (s->hash != h || strcmp(s->sql, sql) != 0)
 			continue;
 		if (!s->in_use) {
 			s->in_use = true;
+			s->src = sql;
+			db->hot[hot_slot(sql)] = s;
 			*out = s;
 			return 0;
 		}
@@ -236,6 +261,8 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	if (cache) {
 		s->next = *bucket;
 		*bucket = s;
+		s->src = sql;
+		db->hot[hot_slot(sql)] = s;
 	}
 	*out = s;
 	s = NULL;

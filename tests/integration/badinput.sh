@@ -11,7 +11,7 @@ kt_start_server srv --handshake-timeout 2
 kt_user_add lan "Phạm Thị Lan" inspector
 kt_login lan
 
-for mode in garbage bad-version zero-frame truncated hs-garbage app-version oversized \
+for mode in garbage bad-version zero-frame truncated hs-garbage app-version bad-hello oversized \
 	undecodable tampered before-login unknown-method bad-token bad-utf8; do
 	kt_check "server handles: $mode" "$RAW" "$KT_ADDR" "$mode"
 	kt_alive "$KT_PID" "$mode"

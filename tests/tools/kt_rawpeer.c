@@ -263,6 +263,7 @@ static void usage(void)
 		"  truncated       preamble, half of msg1, then silence -> closed by the handshake timeout\n"
 		"  hs-garbage      preamble, then a frame of random bytes as msg3 position -> closed\n"
 		"  app-version     ClientHello offering versions 7..9 -> ServerHello refuses, closed\n"
+		"  bad-hello       message 1 whose payload is not a ClientHello -> refused, closed\n"
 		"  oversized       after the handshake, a 60000-byte frame before login -> closed\n"
 		"  undecodable     after the handshake, an encrypted non-protobuf -> INVALID_ARGUMENT\n"
 		"  tampered        after the handshake, a frame with a flipped bit -> closed\n"
@@ -323,6 +324,32 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "hs-garbage") == 0) {
 		send_all(kt_preamble, KT_PREAMBLE_LEN);
 		send_frame(junk, 20); /* shorter than an ephemeral key */
+		return expect_close(5000) ? 0 : 1;
+	}
+	if (strcmp(mode, "bad-hello") == 0) {
+		struct noise_handshake hs;
+		uint8_t priv[32], pub[32], msg[65535], payload[65535], junk1[1] = {0xff};
+		size_t mlen, plen;
+		long n;
+
+		noise_keypair(priv, pub);
+		if (noise_handshake_init(&hs, KT_NOISE_PROTOCOL, NOISE_INITIATOR, kt_preamble,
+					 KT_PREAMBLE_LEN, priv, NULL, NULL, 0) != NOISE_OK ||
+		    noise_handshake_write(&hs, junk1, 1, msg, sizeof(msg), &mlen) != NOISE_OK)
+			die("msg1 failed");
+		send_all(kt_preamble, KT_PREAMBLE_LEN);
+		send_frame(msg, mlen);
+		n = recv_frame(msg, sizeof(msg), 5000);
+		if (n <= 0 || noise_handshake_read(&hs, msg, (size_t)n, payload, sizeof(payload),
+						   &plen) != NOISE_OK)
+			die("no readable msg2 after a bad ClientHello");
+		sh = (Kiemtra__V1__ServerHello *)kt_unpack(&kiemtra__v1__server_hello__descriptor,
+							   payload, plen, 65536);
+		if (!sh || sh->status == KIEMTRA__V1__STATUS__STATUS_OK) {
+			fprintf(stderr, "a bad ClientHello was not refused\n");
+			return 1;
+		}
+		printf("refused: %s\n", sh->message);
 		return expect_close(5000) ? 0 : 1;
 	}
 	if (strcmp(mode, "app-version") == 0) {
