@@ -34,7 +34,7 @@
 #include "proto/kiemtra.pb-c.h"
 
 #define SWEEP_MS 1000        /* the server's timeout check period */
-#define TIMING_SLACK_MS 1500 /* scheduling delays on a loaded (or sanitized) machine */
+#define TIMING_SLACK_MS 2500 /* scheduling delays on a loaded (or sanitized) machine */
 #define EARLY_MS 50          /* clock granularity: an action may come this much early */
 
 static const char *mode = "?";
