@@ -202,7 +202,9 @@ extern const struct kt_command kt_cmds_recommendations[];
 extern const size_t kt_ncmds_recommendations;
 extern const struct kt_command kt_cmds_reviews[];
 extern const size_t kt_ncmds_reviews;
-extern const struct kt_command kt_cmds_records[]; /* watch, report, export, verify */
+extern const struct kt_command kt_cmds_records[]; /* watch, report */
 extern const size_t kt_ncmds_records;
+extern const struct kt_command kt_cmds_verify[]; /* export, verify */
+extern const size_t kt_ncmds_verify;
 
 #endif

@@ -87,6 +87,7 @@ static const struct {
 	{kt_cmds_recommendations, &kt_ncmds_recommendations},
 	{kt_cmds_reviews, &kt_ncmds_reviews},
 	{kt_cmds_records, &kt_ncmds_records},
+	{kt_cmds_verify, &kt_ncmds_verify},
 };
 
 static struct kt_command *commands;
