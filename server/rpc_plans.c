@@ -28,6 +28,12 @@ struct plan_event {
 	int64_t version;
 	bool team_only;
 	char summary[256];
+	/*
+	 * Someone's standing in the plan changed: their watch lists were computed
+	 * from the old standing, so their watching connections are asked to watch
+	 * again (username; empty when nobody's standing changed).
+	 */
+	char restanding[STORE_USERNAME_MAX + 1];
 };
 
 static struct rights_user caller_of(const struct call *call)
@@ -337,6 +343,9 @@ static void publish(struct call *call)
 	u.version = e->version;
 	u.team_only = e->team_only;
 	events_publish(call->conn->srv, &u);
+	if (e->restanding[0])
+		server_close_watchers(call->conn->srv, e->restanding,
+				      "your standing in a plan you watch changed; watch again");
 }
 
 /* Copy repeated enums into ints for the service. */
@@ -587,6 +596,7 @@ static int member_run(struct store_tx *tx, struct call *call)
 	p->plan_version = chg->plan_version;
 	e->object_id = chg->user_id;
 	e->state = chg->role;
+	snprintf(e->restanding, sizeof(e->restanding), "%s", q->username);
 	e->version = chg->plan_version;
 	snprintf(e->summary, sizeof(e->summary), "%s", chg->summary);
 	call->resp.body_case = KIEMTRA__V1__RESPONSE__BODY_TEAM_MEMBER_SET;
@@ -650,6 +660,8 @@ static int observer_run(struct store_tx *tx, struct call *call)
 	p->n_observer_ids = n < SVC_PLAN_OBSERVERS_MAX ? n : SVC_PLAN_OBSERVERS_MAX;
 	if (!changed)
 		e->plan_id = 0; /* nothing to tell anyone */
+	else
+		snprintf(e->restanding, sizeof(e->restanding), "%s", q->username);
 	e->team_only = true;
 	snprintf(e->summary, sizeof(e->summary), "observer '%.64s' %s", q->username,
 		 q->remove ? "removed" : "added");

@@ -432,3 +432,18 @@ unsigned server_update_user_roles(struct server *s, int64_t user_id, uint32_t ro
 	}
 	return n;
 }
+
+unsigned server_close_watchers(struct server *s, const char *username, const char *message)
+{
+	struct conn *c, *next;
+	unsigned n = 0;
+
+	for (c = s->watchers; c; c = next) {
+		next = c->wnext;
+		if (c->state == CONN_OPEN && strcmp(c->username, username) == 0) {
+			conn_close(c, KIEMTRA__V1__CLOSE_REASON__CLOSE_KICKED, message);
+			n++;
+		}
+	}
+	return n;
+}

@@ -105,5 +105,7 @@ unsigned server_close_conn(struct server *s, uint64_t conn_id, int reason, const
  */
 unsigned server_update_user_roles(struct server *s, int64_t user_id, uint32_t roles,
 				  int64_t unit_id);
+/* Close the watching connections of a user (by username) with Goodbye(KICKED, message). */
+unsigned server_close_watchers(struct server *s, const char *username, const char *message);
 
 #endif

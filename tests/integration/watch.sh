@@ -197,6 +197,13 @@ end_watch int 0
 grep -q '"event":"end","reason":"interrupted"' "$KT_TMP/w-int.out" &&
 	kt_pass "Ctrl-C ends the watch with an end line" || kt_fail "$(cat "$KT_TMP/w-int.out")"
 
+# -- losing one's standing in the plan ends one's watch (its list was computed with it)
+start_watch gone mem watch $P --seconds 20
+kt_check "the member is removed from the team" kt_as ke team remove $P mem
+end_watch gone 3
+grep -q "standing" "$KT_TMP/w-gone.err" && kt_pass "the watcher is told its standing changed" ||
+	kt_fail "no standing message: $(cat "$KT_TMP/w-gone.err")"
+
 # -- the server going away ends a watch with its Goodbye (exit 3)
 start_watch bye lead watch --seconds 20
 kt_stop_server
