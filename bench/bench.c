@@ -20,6 +20,7 @@
  * on the same disk, and reports our rate as a ratio of it.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,8 @@ static void usage(FILE *f)
 		   "  --workload W     submit: findings only; mixed: submit, list, find, report\n"
 		   "  --baseline       also measure in-process SQLite inserts of the same rows\n"
 		   "  --idle N         extra connections that authenticate and stay idle\n"
+		   "  --logins N       N connections log in with the password (Argon2id) at\n"
+		   "                   once when the measurement starts\n"
 		   "  --server H:P     benchmark a running server (needs --data DIR: accounts\n"
 		   "                   are prepared through its local admin socket)\n"
 		   "The last line of output is one JSON object with the figures.\n");
@@ -124,6 +127,7 @@ int main(int argc, char **argv)
 		{"workload", required_argument, NULL, 'w'},
 		{"baseline", no_argument, NULL, 'b'},
 		{"idle", required_argument, NULL, 'i'},
+		{"logins", required_argument, NULL, 'L'},
 		{"server", required_argument, NULL, 'S'},
 		{"data", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -164,6 +168,9 @@ int main(int argc, char **argv)
 		case 'i':
 			b->idle = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'L':
+			b->logins = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		case 'S':
 			snprintf(b->server, sizeof(b->server), "%s", optarg);
 			break;
@@ -187,6 +194,7 @@ int main(int argc, char **argv)
 	}
 	if (sodium_init() < 0)
 		return 1;
+	signal(SIGPIPE, SIG_IGN); /* a refused connection is an error to count, not a death */
 	raise_fd_limit();
 
 	if (bench_setup(b) != 0)
@@ -229,6 +237,8 @@ int main(int argc, char **argv)
 	b->running = true;
 	b->started_ns = bench_now_ns();
 	bench_start_load(b);
+	if (b->logins)
+		bench_start_logins(b);
 	uv_timer_start(&b->timer, on_stop, (uint64_t)(b->seconds * 1000), 0);
 	uv_run(b->loop, UV_RUN_DEFAULT);
 	rss = bench_server_rss(b);
@@ -257,6 +267,14 @@ int main(int argc, char **argv)
 	       (unsigned long long)b->ops, ops_per_s, pct_ms(b, 50), pct_ms(b, 90),
 	       pct_ms(b, 99), b->nlat ? b->lat_us[b->nlat - 1] / 1000.0 : 0,
 	       (unsigned long long)b->errors, rss, b->idle);
+	if (b->logins) {
+		qsort(b->login_ms, b->logins_ok, sizeof(*b->login_ms), cmp_u32);
+		printf(",\"logins\":%u,\"logins_ok\":%u,\"logins_failed\":%u,"
+		       "\"login_p50_ms\":%u,\"login_max_ms\":%u",
+		       b->logins, b->logins_ok, b->logins_failed,
+		       b->logins_ok ? b->login_ms[(b->logins_ok - 1) / 2] : 0,
+		       b->logins_ok ? b->login_ms[b->logins_ok - 1] : 0);
+	}
 	if (b->baseline && baseline > 0)
 		printf(",\"baseline_ops_per_s\":%.1f,\"ratio\":%.3f", baseline,
 		       ops_per_s / baseline);
@@ -265,5 +283,6 @@ int main(int argc, char **argv)
 out:
 	bench_teardown(b);
 	free(b->lat_us);
+	free(b->login_ms);
 	return rc;
 }

@@ -21,6 +21,8 @@
 
 #include <uv.h>
 
+#define BENCH_PASSWORD "bench-mật-khẩu-2024"
+
 enum bench_workload { WORKLOAD_SUBMIT, WORKLOAD_MIXED };
 
 struct bconn;
@@ -29,6 +31,7 @@ struct bench {
 	/* options */
 	unsigned connections;
 	unsigned idle;            /* extra connections that only resume and stay idle */
+	unsigned logins;          /* connections that log in with the password during the run */
 	double seconds;
 	enum bench_workload workload;
 	bool baseline;
@@ -38,6 +41,7 @@ struct bench {
 	/* setup results */
 	char host[64], port[16];
 	uint8_t token[32];        /* a session token, shared by every connection */
+	char username[64];        /* the benchmark account (for --logins) */
 	uint8_t dev_priv[32], dev_pub[32];
 	int64_t plan_id, unit_id;
 	pid_t server_pid;         /* 0 when unknown */
@@ -56,6 +60,8 @@ struct bench {
 	size_t nlat, caplat;
 	uint64_t client_seq;
 	char first_error[256];
+	unsigned logins_ok, logins_failed;
+	uint32_t *login_ms;       /* latency of each password login */
 };
 
 uint64_t bench_now_ns(void);
@@ -69,6 +75,8 @@ long bench_server_rss(const struct bench *b);
 /* bench_conn.c */
 int bench_connect_all(struct bench *b);
 void bench_start_load(struct bench *b);
+/* Start b->logins connections that log in with the password at once. */
+void bench_start_logins(struct bench *b);
 void bench_close_all(struct bench *b);
 
 /* bench_baseline.c: rows (findings) per second, or a negative value on failure. */

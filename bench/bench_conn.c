@@ -26,6 +26,7 @@ struct bconn {
 	struct bench *b;
 	enum bstate state;
 	bool idle;
+	bool login;               /* logs in with the password instead of resuming */
 	struct noise_handshake hs;
 	struct noise_cipher tx, rx;
 	struct kt_frame_reader fr;
@@ -50,21 +51,47 @@ static void on_write(uv_write_t *req, int status)
 	free(req);
 }
 
+static void start_more(struct bench *b);
+
+/* Login connections are not in b->conns: each frees itself when closed. */
+static void on_login_closed(uv_handle_t *h)
+{
+	struct bconn *c = h->data;
+
+	noise_handshake_wipe(&c->hs);
+	noise_cipher_wipe(&c->tx);
+	noise_cipher_wipe(&c->rx);
+	kt_frame_reader_reset(&c->fr);
+	free(c);
+}
+
 static void conn_fail(struct bconn *c, const char *why)
 {
 	struct bench *b = c->b;
 
 	if (c->state == B_CLOSED)
 		return;
+	if (c->login) {
+		b->logins_failed++;
+		if (!b->first_error[0])
+			snprintf(b->first_error, sizeof(b->first_error), "login: %s", why);
+		c->state = B_CLOSED;
+		uv_close((uv_handle_t *)&c->tcp, on_login_closed);
+		return;
+	}
 	if (!b->first_error[0])
 		snprintf(b->first_error, sizeof(b->first_error), "%s", why);
 	if (c->state != B_READY)
 		b->failed_setup++;
 	else
 		b->errors++;
+	bool was_setup = c->state != B_READY;
+
 	c->state = B_CLOSED;
 	if (!uv_is_closing((uv_handle_t *)&c->tcp))
 		uv_close((uv_handle_t *)&c->tcp, NULL);
+	if (was_setup)
+		start_more(b);
 }
 
 static void send_raw(struct bconn *c, const uint8_t *frame_body, size_t len, bool encrypt)
@@ -169,6 +196,20 @@ static void on_response(struct bconn *c, Kiemtra__V1__Response *r)
 	struct bench *b = c->b;
 	char err[200];
 
+	if (c->login) {
+		if (r->status == KIEMTRA__V1__STATUS__STATUS_OK) {
+			b->login_ms[b->logins_ok++] =
+				(uint32_t)((bench_now_ns() - c->sent_ns) / 1000000);
+		} else {
+			b->logins_failed++;
+			if (!b->first_error[0])
+				snprintf(b->first_error, sizeof(b->first_error), "login: %s",
+					 r->message);
+		}
+		c->state = B_CLOSED;
+		uv_close((uv_handle_t *)&c->tcp, on_login_closed);
+		return;
+	}
 	if (c->state == B_RESUMING) {
 		if (r->status != KIEMTRA__V1__STATUS__STATUS_OK) {
 			snprintf(err, sizeof(err), "resume refused: %s", r->message);
@@ -177,6 +218,7 @@ static void on_response(struct bconn *c, Kiemtra__V1__Response *r)
 		}
 		c->state = B_READY;
 		b->ready++;
+		start_more(b);
 		if (b->running && !c->idle)
 			send_next(c);
 		return;
@@ -237,6 +279,19 @@ static int on_frame(void *arg, const uint8_t *frame, size_t len)
 			return 1;
 		}
 		send_raw(c, msg, mlen, false);
+		if (c->login) {
+			Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
+			Kiemtra__V1__LoginReq lr = KIEMTRA__V1__LOGIN_REQ__INIT;
+
+			lr.username = c->b->username;
+			lr.password = BENCH_PASSWORD;
+			lr.device_name = "kiemtra-bench";
+			req.body_case = KIEMTRA__V1__REQUEST__BODY_LOGIN;
+			req.login = &lr;
+			c->state = B_RESUMING;
+			send_request(c, &req);
+			return 0;
+		}
 		send_resume(c);
 		return 0;
 	}
@@ -319,35 +374,77 @@ static void on_connect(uv_connect_t *req, int status)
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
+/*
+ * Handshakes in progress at once: a real population of clients does not all
+ * connect in the same millisecond, and the server refuses handshakes beyond
+ * its flood limit (1024).
+ */
+#define BENCH_HANDSHAKES 256
+
+static struct sockaddr_in bench_addr;
+static unsigned started;
+
+static void start_one(struct bench *b, unsigned i)
+{
+	struct bconn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		b->failed_setup++;
+		return;
+	}
+	c->b = b;
+	c->idle = i >= b->connections;
+	b->conns[i] = c;
+	uv_tcp_init(b->loop, &c->tcp);
+	c->tcp.data = c;
+	c->creq.data = c;
+	c->state = B_CONNECTING;
+	if (uv_tcp_connect(&c->creq, &c->tcp, (struct sockaddr *)&bench_addr, on_connect) != 0)
+		conn_fail(c, "connect failed");
+}
+
+/* Keep BENCH_HANDSHAKES connections in setup until every one has started. */
+static void start_more(struct bench *b)
+{
+	while (started < b->nconns && started - (b->ready + b->failed_setup) < BENCH_HANDSHAKES)
+		start_one(b, started++);
+}
+
 int bench_connect_all(struct bench *b)
 {
-	struct sockaddr_in sa;
-
-	if (uv_ip4_addr(b->host, atoi(b->port), &sa) != 0)
+	if (uv_ip4_addr(b->host, atoi(b->port), &bench_addr) != 0)
 		return -1;
 	b->nconns = b->connections + b->idle;
 	b->conns = calloc(b->nconns, sizeof(*b->conns));
 	if (!b->conns)
 		return -1;
-	for (unsigned i = 0; i < b->nconns; i++) {
+	started = 0;
+	start_more(b);
+	return 0;
+}
+
+void bench_start_logins(struct bench *b)
+{
+	b->login_ms = calloc(b->logins ? b->logins : 1, sizeof(*b->login_ms));
+	for (unsigned i = 0; i < b->logins && b->login_ms; i++) {
 		struct bconn *c = calloc(1, sizeof(*c));
 
 		if (!c)
-			return -1;
+			return;
 		c->b = b;
-		c->idle = i >= b->connections;
-		b->conns[i] = c;
+		c->login = true;
+		c->sent_ns = bench_now_ns(); /* a login's latency counts from its connect */
 		uv_tcp_init(b->loop, &c->tcp);
 		c->tcp.data = c;
 		c->creq.data = c;
 		c->state = B_CONNECTING;
-		if (uv_tcp_connect(&c->creq, &c->tcp, (struct sockaddr *)&sa, on_connect) != 0)
-			conn_fail(c, "connect failed");
-		/* Do not flood the accept queue: let the loop breathe every 256. */
-		if (i % 256 == 255)
-			uv_run(b->loop, UV_RUN_NOWAIT);
+		/* Login connections are not kept in b->conns: they close themselves. */
+		if (uv_tcp_connect(&c->creq, &c->tcp, (struct sockaddr *)&bench_addr, on_connect) !=
+		    0) {
+			free(c);
+			b->logins_failed++;
+		}
 	}
-	return 0;
 }
 
 void bench_start_load(struct bench *b)

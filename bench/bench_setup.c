@@ -27,7 +27,6 @@
 #include "common/status.h"
 #include "proto/kiemtra.pb-c.h"
 
-#define BENCH_PASSWORD "bench-mật-khẩu-2024"
 
 static char self_dir[PATH_MAX];
 
@@ -182,6 +181,7 @@ static int prepare(struct bench *b)
 	unsigned tag = (unsigned)(randombytes_random() % 1000000);
 
 	snprintf(user, sizeof(user), "bench%06u", tag);
+	snprintf(b->username, sizeof(b->username), "%s", user);
 	snprintf(unit, sizeof(unit), "BENCH-%06u", tag);
 	snprintf(number, sizeof(number), "%06u/KH-BENCH", tag);
 	{

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -55,7 +58,18 @@ static void start_next(struct auth *a);
 
 static void work_run(uv_work_t *req) /* thread pool */
 {
+	static __thread bool niced;
 	struct work *w = req->data;
+
+	/*
+	 * Argon2id is the slowest thing the server does and nobody waits on it but
+	 * the one logging in: let the loop and storage threads win the CPU. (Linux
+	 * applies setpriority to one thread when given its tid.)
+	 */
+	if (!niced) {
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+		niced = true;
+	}
 
 	if (w->kind == WORK_HASH) {
 		w->rc = crypto_pwhash_str_alg(w->hash, w->password, w->password_len,
@@ -220,8 +234,11 @@ int auth_new(struct auth **out, uv_loop_t *loop, const struct auth_options *opt)
 	}
 	a->loop = loop;
 	a->opt = *opt;
-	if (a->opt.concurrency == 0)
-		a->opt.concurrency = 2;
+	if (a->opt.concurrency == 0) {
+		/* Leave a core to the loop and storage threads. */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		a->opt.concurrency = n > 2 ? (unsigned)(n - 1) : 1;
+	}
 	if (a->opt.queue_max == 0)
 		a->opt.queue_max = 256;
 	switch (a->opt.level) {

@@ -33,7 +33,7 @@ enum auth_level {
 struct auth;
 
 struct auth_options {
-	unsigned concurrency;  /* hashes at once (default 2) */
+	unsigned concurrency;  /* hashes at once (0: cores - 1, at least 1) */
 	unsigned queue_max;    /* waiting hashes (default 256) */
 	enum auth_level level;
 };

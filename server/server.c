@@ -38,7 +38,7 @@ void server_config_defaults(struct server_config *cfg)
 	cfg->max_write_queue = 1 << 20;
 	cfg->session_ttl_ms = 12LL * 3600 * 1000;
 	cfg->session_max_ms = 7LL * 24 * 3600 * 1000;
-	cfg->auth.concurrency = 2;
+	cfg->auth.concurrency = 0; /* auth.c: cores - 1, at least 1 */
 	cfg->auth.queue_max = 512;
 	cfg->auth.level = AUTH_LEVEL_INTERACTIVE;
 }
