@@ -55,7 +55,7 @@ struct report_unit {
 };
 
 /*
- * A plan's figures (docs/protocol/records.md defines each one):
+ * A plan's figures (docs/PROTOCOL.md §14 defines each one):
  *   units_inspected  units with an ACCEPTED finding or an approved conclusion
  *   units_total      units of the plan (1 for a restricted report)
  *   groups           working groups of the plan (restricted: assigned to the unit)

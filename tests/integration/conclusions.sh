@@ -168,7 +168,7 @@ kt_expect_stderr "after the second approval the conclusion is frozen again" 19 "
 	kt_as lan conclusion draft $P CL-P4 --version=3 --text "x"
 
 # Each stored approval verifies offline, the superseded one too: the digest is
-# recomputed from the revision's content (docs/protocol/conclusions.md) and the
+# recomputed from the revision's content (docs/PROTOCOL.md §12) and the
 # Ed25519 signature checked with the signing key by openssl.
 verify_offline() {
 	local n=$1 dir=$KT_TMP/verify-$1
