@@ -34,6 +34,7 @@ enum kt_exit {
 	KT_EXIT_USAGE = 2,   /* bad command line */
 	KT_EXIT_CONNECT = 3, /* cannot connect; transport or handshake failure; timeout */
 	KT_EXIT_KEY = 4,     /* server key mismatch, --pin mismatch, unknown with --no-tofu */
+	KT_EXIT_VERIFY = 5,  /* kiemtra verify: an approval does not verify */
 	KT_EXIT_STATUS = 10, /* + the wire status of a server error */
 };
 

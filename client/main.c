@@ -145,6 +145,7 @@ static const char exit_help[] =
 	"  2     usage error\n"
 	"  3     cannot connect; transport or handshake failure; timeout\n"
 	"  4     server key mismatch, --pin mismatch, or unknown server with --no-tofu\n"
+	"  5     kiemtra verify: an approval in the record does not verify\n"
 	"  10+S  the server answered with status S, e.g. 13 INVALID_ARGUMENT, 15 NOT_FOUND,\n"
 	"        16 ALREADY_EXISTS, 17 PERMISSION_DENIED, 18 RESOURCE_EXHAUSTED,\n"
 	"        19 FAILED_PRECONDITION, 24 UNAVAILABLE, 26 UNAUTHENTICATED (not logged in)\n";

@@ -147,9 +147,19 @@ bool kt_utf8_valid(const char *s, size_t n)
 /* White space for the fold and for "empty": ASCII, no-break and the Unicode spaces. */
 static bool is_space(uint32_t cp)
 {
-	return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0xa0 ||
+	return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0xa0 || cp == 0x1680 ||
 	       (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
 	       cp == 0x205f || cp == 0x3000;
+}
+
+/*
+ * Characters that show nothing: zero-width space and joiners, word joiner,
+ * the byte-order mark, the Mongolian vowel separator. A name made only of
+ * these (and spaces) looks empty and is refused as empty.
+ */
+static bool is_invisible(uint32_t cp)
+{
+	return (cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 || cp == 0xfeff || cp == 0x180e;
 }
 
 int kt_text_check(const char *s, size_t n, size_t max_bytes, unsigned flags)
@@ -174,7 +184,7 @@ int kt_text_check(const char *s, size_t n, size_t max_bytes, unsigned flags)
 		} else if ((cp == 0x2028 || cp == 0x2029) && !multiline) {
 			return KT_EINVAL; /* line and paragraph separators */
 		}
-		if (!is_space(cp))
+		if (!is_space(cp) && !is_invisible(cp))
 			blank = false;
 	}
 	if ((flags & KT_TEXT_NONEMPTY) && blank)

@@ -258,9 +258,8 @@ int dispatch_frame(struct conn *c, const uint8_t *plain, size_t len)
 	call->m = m;
 	if (!m) {
 		call_fail(call, KT_EUNIMPL,
-			  "this server does not know request body field %d; upgrade the server "
-			  "or the client",
-			  (int)req->body_case);
+			  "this server does not know this kind of request (a newer client?); "
+			  "upgrade the server or use an older client");
 	} else if (c->in_flight > (c->user_id ? s->cfg.max_in_flight : CONN_IN_FLIGHT_UNAUTH)) {
 		call_fail(call, KT_ELIMIT, "too many requests in flight on this connection (limit %u)",
 			  c->user_id ? s->cfg.max_in_flight : CONN_IN_FLIGHT_UNAUTH);

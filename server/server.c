@@ -447,3 +447,20 @@ unsigned server_close_watchers(struct server *s, const char *username, const cha
 	}
 	return n;
 }
+
+unsigned server_close_device(struct server *s, int64_t user_id, const uint8_t device_pub[32],
+			     int reason, const char *message)
+{
+	struct conn *c, *next;
+	unsigned n = 0;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->state == CONN_OPEN && c->user_id == user_id &&
+		    sodium_memcmp(c->device_pub, device_pub, 32) == 0) {
+			conn_close(c, reason, message);
+			n++;
+		}
+	}
+	return n;
+}

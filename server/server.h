@@ -105,6 +105,9 @@ unsigned server_close_conn(struct server *s, uint64_t conn_id, int reason, const
  */
 unsigned server_update_user_roles(struct server *s, int64_t user_id, uint32_t roles,
 				  int64_t unit_id);
+/* Close the connections of one device of a user; returns how many. */
+unsigned server_close_device(struct server *s, int64_t user_id, const uint8_t device_pub[32],
+			     int reason, const char *message);
 /* Close the watching connections of a user (by username) with Goodbye(KICKED, message). */
 unsigned server_close_watchers(struct server *s, const char *username, const char *message);
 

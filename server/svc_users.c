@@ -4,6 +4,7 @@
 
 #include <sodium.h>
 
+#include "common/keyfile.h"
 #include "common/status.h"
 #include "common/text.h"
 #include "server/svc_users.h"
@@ -309,6 +310,73 @@ int svc_verify_signature(struct store_tx *tx, int64_t device_id, const uint8_t d
 		    "the signing key is not this device's)");
 		return KT_EPERM;
 	}
+	return KT_OK;
+}
+
+struct revoke_match {
+	const char *prefix;
+	size_t prefix_len;
+	struct store_device found;
+	int matches;
+};
+
+static int match_device(const struct store_device *d, void *arg)
+{
+	struct revoke_match *m = arg;
+	char fp[KT_FINGERPRINT_LEN];
+
+	kt_fingerprint(d->pubkey, fp);
+	if (strncmp(fp, m->prefix, m->prefix_len) == 0) {
+		m->found = *d;
+		m->matches++;
+	}
+	return 0;
+}
+
+int svc_device_revoke(struct store_tx *tx, const struct svc_actor *who, const char *username,
+		      const char *fingerprint_prefix, struct store_device *out,
+		      int64_t *sessions_ended, char *msg, size_t cap)
+{
+	struct revoke_match m = {.prefix = fingerprint_prefix};
+	struct store_user u;
+	char detail[160];
+	int rc;
+
+	*sessions_ended = 0;
+	m.prefix_len = strlen(fingerprint_prefix);
+	if (strncmp(fingerprint_prefix, "SHA256:", 7) != 0 || m.prefix_len < 7 + 4) {
+		MSG("name the device by its fingerprint as 'user show' prints it: SHA256: and at "
+		    "least 4 more characters");
+		return KT_EINVAL;
+	}
+	if ((rc = get_user(tx, username, &u, msg, cap)) != KT_OK)
+		return rc;
+	if ((rc = store_device_list(tx, u.id, match_device, &m)) < 0)
+		return rc;
+	if (m.matches == 0) {
+		MSG("'%s' has no device whose fingerprint starts with %s", username,
+		    fingerprint_prefix);
+		return KT_ENOTFOUND;
+	}
+	if (m.matches > 1) {
+		MSG("%d devices of '%s' start with %s; give more of the fingerprint", m.matches,
+		    username, fingerprint_prefix);
+		return KT_EINVAL;
+	}
+	if (m.found.revoked) {
+		MSG("that device of '%s' is already revoked", username);
+		return KT_ESTATE;
+	}
+	if ((rc = store_device_set_revoked(tx, m.found.id, true)) != KT_OK)
+		return rc;
+	if ((rc = store_session_delete_for_device(tx, m.found.id, sessions_ended)) != KT_OK)
+		return rc;
+	snprintf(detail, sizeof(detail), "device %lld of %s revoked", (long long)m.found.id,
+		 username);
+	if ((rc = audit(tx, who, "device.revoke", "device", m.found.id, detail)) != KT_OK)
+		return rc;
+	m.found.revoked = true;
+	*out = m.found;
 	return KT_OK;
 }
 

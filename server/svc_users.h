@@ -78,6 +78,18 @@ int svc_verify_signature(struct store_tx *tx, int64_t device_id, const uint8_t d
 			 const uint8_t *sig, size_t sig_len, uint8_t key_out[32], char *msg,
 			 size_t cap);
 
+/*
+ * Revoke one of a user's devices, named by a prefix of its fingerprint
+ * ("SHA256:TUa3" or more; it must match exactly one device of the user): the
+ * device can no longer log in, resume or sign, and its sessions are deleted.
+ * out gets the device (its public key lets the caller close live connections).
+ * KT_ENOTFOUND (no user, no such device), KT_EINVAL (ambiguous or too short a
+ * prefix), KT_ESTATE (already revoked).
+ */
+int svc_device_revoke(struct store_tx *tx, const struct svc_actor *who, const char *username,
+		      const char *fingerprint_prefix, struct store_device *out,
+		      int64_t *sessions_ended, char *msg, size_t cap);
+
 /* Token hash as stored: BLAKE2b-256 of the 32-byte token. */
 void svc_token_hash(const uint8_t token[32], uint8_t out[32]);
 

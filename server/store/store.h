@@ -160,6 +160,7 @@ int store_session_get_by_hash(struct store_tx *tx, const uint8_t token_hash[32],
 int store_session_touch(struct store_tx *tx, int64_t id, int64_t now, int64_t expires_at);
 int store_session_delete(struct store_tx *tx, int64_t id);
 int store_session_delete_for_user(struct store_tx *tx, int64_t user_id);
+int store_session_delete_for_device(struct store_tx *tx, int64_t device_id, int64_t *deleted);
 int store_session_delete_expired(struct store_tx *tx, int64_t now);
 
 /* ---- units (a tree; renames, moves and merges keep history) -------------- */

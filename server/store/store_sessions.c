@@ -338,6 +338,11 @@ int store_session_delete_for_user(struct store_tx *tx, int64_t user_id)
 	return delete_by(tx, "DELETE FROM sessions WHERE user_id = ?1", user_id, &n);
 }
 
+int store_session_delete_for_device(struct store_tx *tx, int64_t device_id, int64_t *deleted)
+{
+	return delete_by(tx, "DELETE FROM sessions WHERE device_id = ?1", device_id, deleted);
+}
+
 int store_session_delete_expired(struct store_tx *tx, int64_t now)
 {
 	int64_t n;
