@@ -177,20 +177,13 @@ int kt_fd_plan(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out)
 	return rc;
 }
 
-/* The id of the plan's unit with this code (or #ID / an id); 0 when not one of its units. */
-static int64_t plan_unit(const Kiemtra__V1__PlanGetResp *pg, const char *arg)
-{
-	unsigned long long id;
-
-	for (size_t i = 0; i < pg->n_units; i++)
-		if (strcmp(pg->units[i]->code, arg) == 0)
-			return pg->units[i]->id;
-	if (arg[0] == '#' && kt_parse_uint(arg + 1, 1, INT64_MAX, &id) == KT_OK)
-		for (size_t i = 0; i < pg->n_units; i++)
-			if (pg->units[i]->id == (int64_t)id)
-				return (int64_t)id;
-	return 0;
-}
+/*
+ * The id of a unit named on the command line (code or #ID): the plan's own
+ * units first, else the server's answer, so a unit outside the caller's view
+ * of the plan gets the server's reason (shared, in cmd_conclusions.c).
+ */
+int kt_wf_unit_id(struct kt_cli *cli, const Kiemtra__V1__PlanGetResp *plan, const char *arg,
+		  int64_t *id);
 
 static const char *unit_code(const Kiemtra__V1__PlanGetResp *pg, int64_t id)
 {
@@ -538,13 +531,10 @@ static int cmd_add(struct kt_cli *cli, int argc, char **argv)
 	rc = kt_fd_plan(cli, argv[optind], &plan);
 	if (rc != KT_EXIT_OK)
 		goto out;
-	unit_id = plan_unit(plan->plan_get, argv[optind + 1]);
-	if (!unit_id) {
-		rc = kt_cli_fail(cli, KT_EXIT_STATUS + KT_STATUS_INVALID_ARGUMENT,
-				 "INVALID_ARGUMENT", "unit '%s' is not one of the units of plan %s",
-				 argv[optind + 1], plan->plan_get->plan->number);
+	/* A unit outside the caller's view of the plan: the server says what is wrong. */
+	rc = kt_wf_unit_id(cli, plan->plan_get, argv[optind + 1], &unit_id);
+	if (rc != KT_EXIT_OK)
 		goto out;
-	}
 	rc = resolve_evidence(cli, plan->plan_get->plan->id, ev_args, n_ev, ev_ids);
 	if (rc != KT_EXIT_OK)
 		goto out;
@@ -992,12 +982,9 @@ static int cmd_list(struct kt_cli *cli, int argc, char **argv)
 	rc = kt_fd_plan(cli, argv[optind], &plan);
 	if (rc != KT_EXIT_OK)
 		return rc;
-	if (unit_arg && !(unit_id = plan_unit(plan->plan_get, unit_arg))) {
-		rc = kt_cli_fail(cli, KT_EXIT_STATUS + KT_STATUS_INVALID_ARGUMENT,
-				 "INVALID_ARGUMENT", "unit '%s' is not one of the units of plan %s",
-				 unit_arg, plan->plan_get->plan->number);
+	if (unit_arg && (rc = kt_wf_unit_id(cli, plan->plan_get, unit_arg, &unit_id)) !=
+				KT_EXIT_OK)
 		goto out;
-	}
 	for (;;) {
 		Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
 		Kiemtra__V1__FindingListReq lr = KIEMTRA__V1__FINDING_LIST_REQ__INIT;

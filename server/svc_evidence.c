@@ -270,6 +270,30 @@ int svc_evidence_finish(struct store_tx *tx, const struct svc_actor *who,
 	return audit(tx, who, "evidence.add", id, detail);
 }
 
+int svc_evidence_rep_may_cite(struct store_tx *tx, int64_t user_id, int64_t rep_unit_id,
+			      int64_t evidence_id, char *msg, size_t cap)
+{
+	struct store_evidence e;
+	int rc = store_evidence_get(tx, evidence_id, &e);
+
+	if (rc < 0)
+		return rc == KT_ENOTFOUND
+			       ? fail(msg, cap, KT_ENOTFOUND, "there is no evidence %" PRId64,
+				      evidence_id)
+			       : rc;
+	if (e.uploaded_by == user_id)
+		return 0;
+	rc = store_evidence_unit_visible(tx, evidence_id, rep_unit_id);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return fail(msg, cap, KT_EPERM,
+			    "evidence %" PRId64 " was not uploaded by you nor attached to a record "
+			    "of your unit you may see; a unit representative cites only those",
+			    evidence_id);
+	return 0;
+}
+
 int svc_evidence_read(struct store_tx *tx, const struct rights_user *ru, int64_t id,
 		      uint64_t offset, void *buf, size_t cap, size_t *n, struct store_evidence *out,
 		      char *msg, size_t cap_msg)

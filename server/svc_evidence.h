@@ -78,4 +78,14 @@ int svc_evidence_read(struct store_tx *tx, const struct rights_user *ru, int64_t
 int svc_evidence_check_refs(struct store_tx *tx, int64_t plan_id, const int64_t *ids, size_t n,
 			    size_t max, char *msg, size_t cap);
 
+/*
+ * May a unit representative attach this evidence to their unit's record
+ * (a recommendation response, review minutes)? Only what they uploaded
+ * themselves or may already read (attached to their unit's visible records):
+ * citing an id must not become a way to read the team's files. 0, or
+ * KT_EPERM with a sentence; KT_ENOTFOUND for an unknown id.
+ */
+int svc_evidence_rep_may_cite(struct store_tx *tx, int64_t user_id, int64_t rep_unit_id,
+			      int64_t evidence_id, char *msg, size_t cap);
+
 #endif

@@ -239,9 +239,10 @@ static int get_plan(struct store_tx *tx, int64_t plan_id, struct store_plan *p, 
 static uint32_t visible_states(const struct plan_access *a, int64_t *only_unit)
 {
 	*only_unit = 0;
-	if (rights_is_team(a))
+	/* Observers (supervision) read everything in their plans, drafts included. */
+	if (rights_is_team(a) || a->observer)
 		return STATES_ALL;
-	if (a->observer || a->authority || a->planner)
+	if (a->authority || a->planner)
 		return STATES_READERS;
 	if (a->rep_unit_id) {
 		*only_unit = a->rep_unit_id;

@@ -3,6 +3,7 @@
  * input checks, rights, the state machine, the change through the store and
  * its audit row.
  */
+#include "server/svc_evidence.h"
 #include "server/svc_recommendations.h"
 
 #include <inttypes.h>
@@ -334,6 +335,12 @@ int svc_rec_respond(struct store_tx *tx, const struct svc_actor *who, const stru
 	rc = check_evidence(tx, out->plan_id, a.number, in->n_evidence, in->evidence_ids, msg, cap);
 	if (rc < 0)
 		goto out;
+	for (size_t i = 0; i < in->n_evidence; i++) {
+		rc = svc_evidence_rep_may_cite(tx, who->user_id, out->unit_id, in->evidence_ids[i],
+					       msg, cap);
+		if (rc < 0)
+			goto out;
+	}
 	rc = store_rec_respond(tx, out->id, in->version, in->kind, in->text, in->n_evidence,
 			       in->evidence_ids, who->user_id, who->now);
 	if (rc == KT_ECONFLICT) {

@@ -39,7 +39,8 @@ static bool watch_entry_of(const struct plan_access *a, struct watch_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->plan_id = a->plan_id;
-	e->team = rights_is_team(a);
+	/* Team members and observers see drafts and returns (observers read everything). */
+	e->team = rights_is_team(a) || a->observer;
 	if (sees_every_unit(a))
 		return true;
 	if (a->rep_unit_id && rights_can_read_unit(a, a->rep_unit_id)) {

@@ -31,6 +31,7 @@
  * changes only in DRAFT, so every signature of a round covers the same
  * content, and the server recomputes each digest from the stored content.
  */
+#include "server/svc_evidence.h"
 #include "server/svc_reviews.h"
 
 #include <inttypes.h>
@@ -664,7 +665,10 @@ int svc_review_record(struct store_tx *tx, const struct svc_review_caller *c, in
 	}
 	if ((rc = check_meeting_date(meeting_date, plan, c->who->now, msg, cap)) < 0 ||
 	    (rc = check_officials(n_officials, officials, msg, cap)) < 0 ||
-	    (rc = check_minutes(tx, minutes_evidence_id, plan, msg, cap)) < 0)
+	    (rc = check_minutes(tx, minutes_evidence_id, plan, msg, cap)) < 0 ||
+	    (minutes_evidence_id &&
+	     (rc = svc_evidence_rep_may_cite(tx, c->who->user_id, unit_id, minutes_evidence_id,
+					     msg, cap)) < 0))
 		goto out;
 
 	if (!exists && version != 0) {
