@@ -37,6 +37,8 @@
 /* ---- output ----------------------------------------------------------------- */
 
 static void buf_vprintf(struct admin_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void buf_vprintf(struct admin_buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	int n;
@@ -876,6 +878,64 @@ static void cmd_user_disable(struct admin_call *c)
 static void cmd_user_enable(struct admin_call *c)
 {
 	user_set_disabled(c, false);
+}
+
+/* ---- user revoke-device --------------------------------------------------------- */
+
+struct revoke_job {
+	struct admin_job base;
+	char username[STORE_USERNAME_MAX + 1];
+	char prefix[KT_FINGERPRINT_LEN];
+	struct store_device dev;
+	int64_t sessions;
+};
+
+static int revoke_run(struct store_tx *tx, struct worker_job *j)
+{
+	struct revoke_job *rj = container_of(job_of(j), struct revoke_job, base);
+
+	return svc_device_revoke(tx, &rj->base.call->actor, rj->username, rj->prefix, &rj->dev,
+				 &rj->sessions, rj->base.msg, sizeof(rj->base.msg));
+}
+
+static void revoke_done(struct worker_job *j, int rc)
+{
+	struct revoke_job *rj = container_of(job_of(j), struct revoke_job, base);
+	struct admin_call *c = rj->base.call;
+	char fp[KT_FINGERPRINT_LEN];
+	unsigned closed;
+
+	if (rc != KT_OK) {
+		fail(c, rc, rj->base.msg);
+		free(rj);
+		return;
+	}
+	kt_fingerprint(rj->dev.pubkey, fp);
+	closed = server_close_device(c->s, rj->dev.user_id, rj->dev.pubkey,
+				     CLOSE_KICKED, "this device was revoked by the administrator");
+	admin_printf(c->out,
+		     "device %s of '%s' revoked: it can no longer log in, resume or sign; "
+		     "%lld saved session(s) ended, %u live connection(s) closed\n",
+		     fp, rj->username, (long long)rj->sessions, closed);
+	free(rj);
+	finish(c, ADMIN_EXIT_OK);
+}
+
+static void cmd_user_revoke_device(struct admin_call *c)
+{
+	struct revoke_job *rj = calloc(1, sizeof(*rj));
+
+	if (!rj) {
+		fail(c, KT_ENOMEM, NULL);
+		return;
+	}
+	rj->base.call = c;
+	if (!copy_arg(c, rj->username, sizeof(rj->username), "username", c->argv[0]) ||
+	    !copy_arg(c, rj->prefix, sizeof(rj->prefix), "fingerprint", c->argv[1])) {
+		free(rj);
+		return;
+	}
+	submit(c, &rj->base, revoke_run, NULL, revoke_done);
 }
 
 static int user_roles_run(struct store_tx *tx, struct worker_job *j)
@@ -2431,6 +2491,20 @@ static const struct admin_cmd commands[] = {
 		.options = "",
 		.min_args = 1,
 		.max_args = 1,
+	},
+	{
+		.words = "user revoke-device",
+		.run = cmd_user_revoke_device,
+		.args = "USERNAME FINGERPRINT",
+		.help = "Revoke a lost or stolen device: no login, resume or signing from it",
+		.details =
+			"FINGERPRINT is the device's as 'user show' lists it, or a unique prefix\n"
+			"of at least SHA256: and 4 characters. Its sessions end and its live\n"
+			"connections close at once. The account keeps its other devices; a new\n"
+			"installation (a new device key) can log in and is enrolled as usual.\n",
+		.options = "",
+		.min_args = 2,
+		.max_args = 2,
 	},
 	{
 		.words = "user passwd",

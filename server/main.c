@@ -6,6 +6,9 @@
  *   kiemtrad fingerprint [--data DIR]        print the server key's fingerprint
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <time.h>
 #include <getopt.h>
 #include <locale.h>
 #include <sys/resource.h>
@@ -28,6 +31,7 @@ static void usage(FILE *f)
 		"       kiemtrad admin [--data DIR] COMMAND...   run a console command on the\n"
 		"                                                running server (try: admin help)\n"
 		"       kiemtrad fingerprint [--data DIR]        print the server key fingerprint\n"
+		"       kiemtrad rotate-key [--data DIR]         replace the server key (server stopped)\n"
 		"\n"
 		"options:\n"
 		"  --data DIR            data directory (default: $KIEMTRAD_DATA or ./var)\n"
@@ -103,6 +107,66 @@ static int cmd_fingerprint(const char *data_dir)
 	return 0;
 }
 
+/*
+ * Replace the server's static key: only while no server runs on DIR (its lock
+ * is free). The old key is kept beside it as server.key.retired-<time> (0600)
+ * so a mistaken rotation can be undone by moving it back.
+ */
+static int cmd_rotate_key(const char *data_dir)
+{
+	char path[PATH_MAX + 16], lock[PATH_MAX + 16], old[PATH_MAX + 64], stamp[32];
+	char fp_old[KT_FINGERPRINT_LEN], fp_new[KT_FINGERPRINT_LEN], err[512];
+	uint8_t priv[32], pub[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	bool created;
+	int fd, rc = 1;
+
+	snprintf(lock, sizeof(lock), "%s/kiemtrad.lock", data_dir);
+	fd = open(lock, O_RDWR | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "kiemtrad: a server is running with %s; stop it first\n", data_dir);
+		close(fd);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/server.key", data_dir);
+	if (kt_keyfile_load_or_create(path, priv, pub, &created, err, sizeof(err)) != KT_OK) {
+		fprintf(stderr, "kiemtrad: %s\n", err);
+		goto out;
+	}
+	if (created) {
+		fprintf(stderr, "kiemtrad: there was no key in %s; one was created\n", data_dir);
+		goto out;
+	}
+	kt_fingerprint(pub, fp_old);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(old, sizeof(old), "%s.retired-%s", path, stamp);
+	if (rename(path, old) != 0) {
+		fprintf(stderr, "kiemtrad: cannot move %s aside: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (kt_keyfile_load_or_create(path, priv, pub, &created, err, sizeof(err)) != KT_OK) {
+		fprintf(stderr, "kiemtrad: %s (the old key is in %s)\n", err, old);
+		goto out;
+	}
+	kt_fingerprint(pub, fp_new);
+	printf("server key rotated\n"
+	       "  old: %s (kept in %s)\n"
+	       "  new: %s\n"
+	       "Clients that pinned the old key will refuse this server until told: give every\n"
+	       "user the new fingerprint through a channel they trust, and have them run\n"
+	       "  kiemtra known-servers forget HOST:PORT\n"
+	       "  kiemtra --pin %s whoami\n",
+	       fp_old, old, fp_new, fp_new);
+	rc = 0;
+out:
+	sodium_memzero(priv, sizeof(priv));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /* Options shared by `admin` and `fingerprint`: only --data DIR, before the command. */
 static int sub_data_dir(int argc, char **argv, int *i, const char **data_dir)
 {
@@ -148,7 +212,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kiemtrad: libsodium failed to initialise\n");
 		return 1;
 	}
-	if (argc > 1 && (strcmp(argv[1], "admin") == 0 || strcmp(argv[1], "fingerprint") == 0)) {
+	if (argc > 1 && (strcmp(argv[1], "admin") == 0 || strcmp(argv[1], "fingerprint") == 0 ||
+			 strcmp(argv[1], "rotate-key") == 0)) {
 		const char *data_dir;
 		int i = 2;
 
@@ -158,6 +223,8 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(argv[1], "fingerprint") == 0)
 			return cmd_fingerprint(data_dir);
+		if (strcmp(argv[1], "rotate-key") == 0)
+			return cmd_rotate_key(data_dir);
 		if (i >= argc) {
 			fprintf(stderr, "usage: kiemtrad admin [--data DIR] COMMAND... "
 					"(try: kiemtrad admin help)\n");

@@ -96,6 +96,22 @@ kt_check "session kick --user" kt_admin session kick --user thu
 if wait "$rawpid"; then kt_pass "kicked connection got Goodbye(KICKED)"; else
 	kt_fail "kick did not close: $(cat "$KT_TMP/raw2.out")"; fi
 
+# -- an administrator revokes a lost device
+kt_login dung
+dev_fp=$(kt_as dung whoami | sed -n 's/^device: *\(SHA256:[^ ]*\).*/\1/p')
+[ -n "$dev_fp" ] && kt_pass "whoami names this device ($dev_fp)" || kt_fail "no device in whoami"
+kt_expect_output "user show lists the device" "${dev_fp:0:20}" kt_admin user show dung
+kt_expect_output "user revoke-device by fingerprint prefix" "revoked" \
+	kt_admin user revoke-device dung "${dev_fp:0:16}"
+kt_expect_exit 26 "the revoked device's saved session is gone" kt_as dung whoami
+kt_expect_stderr "the revoked device cannot log in again" 17 "revoked" \
+	sh -c "echo 'một-mật-khẩu-mới-99' | '$KIEMTRA' --home '$KT_TMP/home-dung' --server '$KT_ADDR' login --user dung --password-stdin"
+kt_expect_output "another device of the same user still works" "dung" kt_as dung2 whoami
+kt_expect_exit 0 "a new installation logs in and is enrolled" sh -c "echo 'một-mật-khẩu-mới-99' |
+	'$KIEMTRA' --home '$KT_TMP/home-dung3' --server '$KT_ADDR' login --user dung --password-stdin"
+kt_expect_exit 1 "revoking an unknown fingerprint fails" kt_admin user revoke-device dung SHA256:zzzzzzzz
+kt_expect_exit 1 "revoking twice fails" kt_admin user revoke-device dung "${dev_fp:0:16}"
+
 # -- server identity: fingerprint, pinning, a changed key
 fp=$("$KIEMTRAD" fingerprint --data "$KT_DATA")
 grep -q "$fp" "$KT_TMP/home-dung/known_servers" &&
@@ -116,6 +132,24 @@ kt_expect_stderr "a changed server key is a hard error naming the pinned key" 4 
 kt_expect_stderr "... and it does not reach the login prompt" 4 "$fp_re" \
 	sh -c "echo x | '$KIEMTRA' --home '$KT_TMP/home-dung' --server '$KT_ADDR' login --user dung --password-stdin"
 kt_alive "$KT_PID" "the pinning tests"
+
+# -- rotating the server key: refused while running; afterwards pinned clients refuse
+# the server until they forget the old pin and pin the new fingerprint
+kt_check "a client pins the current key" "$KIEMTRA" --home "$KT_TMP/home-rot" --server "$KT_ADDR" ping
+kt_expect_stderr "rotate-key refuses while the server runs" 1 "running" \
+	"$KIEMTRAD" rotate-key --data "$KT_DATA"
+kt_stop_server
+kt_expect_output "rotate-key prints the old and the new fingerprint" "new: SHA256:" \
+	"$KIEMTRAD" rotate-key --data "$KT_DATA"
+new_fp=$("$KIEMTRAD" fingerprint --data "$KT_DATA")
+ls "$KT_DATA"/server.key.retired-* >/dev/null 2>&1 && kt_pass "the old key is kept aside" ||
+	kt_fail "no retired key file"
+kt_start_server impostor --listen "127.0.0.1:$port"
+kt_expect_exit 4 "a client pinned to the old key refuses the rotated server" \
+	"$KIEMTRA" --home "$KT_TMP/home-rot" --server "$KT_ADDR" ping
+kt_check "known-servers forget" "$KIEMTRA" --home "$KT_TMP/home-rot" known-servers forget "$KT_ADDR"
+kt_expect_output "--pin with the new fingerprint" "pong|ms" \
+	"$KIEMTRA" --home "$KT_TMP/home-rot" --server "$KT_ADDR" --pin "$new_fp" ping
 
 # -- one server per data directory
 kt_expect_stderr "a second server on the same data directory is refused" 1 "already running" \
