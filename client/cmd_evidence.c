@@ -118,11 +118,29 @@ static int read_at(int fd, uint8_t *buf, size_t n, uint64_t off)
 }
 
 /* Wait for the answer to chunk request id; exit code. */
+/*
+ * Another uploader of the same content (several people send the same file at
+ * once) moved the upload ahead, or finished it: start again from the server's
+ * count. A negative value no exit code uses.
+ */
+#define UPLOAD_RACED (-1)
+#define UPLOAD_ATTEMPTS 200
+
+static bool raced(const Kiemtra__V1__Response *r)
+{
+	return r && (r->status == KIEMTRA__V1__STATUS__STATUS_ABORTED ||
+		     r->status == KIEMTRA__V1__STATUS__STATUS_FAILED_PRECONDITION);
+}
+
 static int chunk_wait(struct kt_cli *cli, uint64_t id)
 {
 	Kiemtra__V1__Response *resp = NULL;
 	int rc = kt_conn_wait(cli->conn, id, &resp);
 
+	if (rc == KT_OK && raced(resp)) {
+		kt_response_free(resp);
+		return UPLOAD_RACED;
+	}
 	rc = kt_cli_check(cli, rc, KIEMTRA__V1__RESPONSE__BODY_EVIDENCE_CHUNK, &resp);
 	kt_response_free(resp);
 	return rc;
@@ -180,86 +198,116 @@ int kt_ev_upload(struct kt_cli *cli, int64_t plan_id, const char *path, const ch
 	br.sha256.len = sizeof(sum);
 	br.content_type = (char *)(type ? type : guess_type(path));
 	br.plan_id = plan_id;
-	req.body_case = KIEMTRA__V1__REQUEST__BODY_EVIDENCE_BEGIN;
-	req.evidence_begin = &br;
-	rc = kt_cli_call(cli, &req, &resp);
-	if (rc != KT_EXIT_OK)
-		goto out;
-	*id = resp->evidence_begin->evidence_id;
-	if (resp->evidence_begin->complete) {
-		*dedup = true;
-		rc = KT_EXIT_OK;
-		goto out;
-	}
-	offset = resp->evidence_begin->received;
-	*resumed_from = offset;
-	chunk = resp->evidence_begin->chunk_size ? resp->evidence_begin->chunk_size : CHUNK_DEFAULT;
-	if (chunk > CHUNK_MAX)
-		chunk = CHUNK_MAX;
-	if (offset > size) {
-		rc = kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR",
-				 "the server holds more of evidence %lld than the file has",
-				 (long long)*id);
-		goto out;
-	}
-	kt_response_free(resp);
-	resp = NULL;
-	lim = kt_conn_limits(cli->conn);
-	window = lim->max_in_flight > 1 ? lim->max_in_flight - 1 : 1;
-	if (window > WINDOW_MAX)
-		window = WINDOW_MAX;
-	buf = malloc(chunk);
-	if (!buf) {
-		rc = kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR", "out of memory");
-		goto out;
-	}
-	/* Chunks in order, up to `window` unanswered; the server stores them in order. */
-	while (offset < size || n_in) {
-		while (offset < size && n_in < window && (!stop_after || sent < stop_after)) {
-			Kiemtra__V1__Request cq = KIEMTRA__V1__REQUEST__INIT;
-			Kiemtra__V1__EvidenceChunkReq ch = KIEMTRA__V1__EVIDENCE_CHUNK_REQ__INIT;
-			size_t n = size - offset < chunk ? (size_t)(size - offset) : chunk;
-
-			if (read_at(fd, buf, n, offset) != KT_OK) {
-				rc = kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR",
-						 "cannot read %s (did it change?)", path);
-				goto out;
-			}
-			ch.evidence_id = *id;
-			ch.offset = offset;
-			ch.data.data = buf;
-			ch.data.len = n;
-			cq.body_case = KIEMTRA__V1__REQUEST__BODY_EVIDENCE_CHUNK;
-			cq.evidence_chunk = &ch;
-			trc = kt_conn_send(cli->conn, &cq, &ids[(head + n_in) % WINDOW_MAX]);
-			if (trc != KT_OK) {
-				rc = kt_cli_fail_transport(cli, trc);
-				goto out;
-			}
-			n_in++;
-			offset += n;
-			sent++;
+	for (int attempt = 0;; attempt++) {
+		if (attempt == UPLOAD_ATTEMPTS) {
+			rc = kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR",
+					 "the upload of %s kept being moved by others sending the "
+					 "same file; run the command again",
+					 path);
+			goto out;
 		}
-		if (!n_in)
-			break;
-		rc = chunk_wait(cli, ids[head]);
+		if (attempt > 0)
+			usleep(10000); /* let the other sender get ahead before asking again */
+		kt_response_free(resp);
+		resp = NULL;
+		kiemtra__v1__request__init(&req);
+		req.body_case = KIEMTRA__V1__REQUEST__BODY_EVIDENCE_BEGIN;
+		req.evidence_begin = &br;
+		rc = kt_cli_call(cli, &req, &resp);
 		if (rc != KT_EXIT_OK)
 			goto out;
-		head = (head + 1) % WINDOW_MAX;
-		n_in--;
-	}
-	if (offset < size) {
-		rc = kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR",
-				 "upload of %s stopped after %lu chunks as asked (%llu of %llu "
-				 "bytes on the server); run the same command again to resume",
-				 path, sent, (unsigned long long)offset, (unsigned long long)size);
+		*id = resp->evidence_begin->evidence_id;
+		if (resp->evidence_begin->complete) {
+			*dedup = true;
+			rc = KT_EXIT_OK;
+			goto out;
+		}
+		offset = resp->evidence_begin->received;
+		if (attempt == 0)
+			*resumed_from = offset;
+		chunk = resp->evidence_begin->chunk_size ? resp->evidence_begin->chunk_size
+							 : CHUNK_DEFAULT;
+		if (chunk > CHUNK_MAX)
+			chunk = CHUNK_MAX;
+		if (offset > size) {
+			rc = kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR",
+					 "the server holds more of evidence %lld than the file has",
+					 (long long)*id);
+			goto out;
+		}
+		kt_response_free(resp);
+		resp = NULL;
+		lim = kt_conn_limits(cli->conn);
+		window = lim->max_in_flight > 1 ? lim->max_in_flight - 1 : 1;
+		if (window > WINDOW_MAX)
+			window = WINDOW_MAX;
+		if (!buf && !(buf = malloc(chunk > CHUNK_MAX ? chunk : CHUNK_MAX))) {
+			rc = kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR", "out of memory");
+			goto out;
+		}
+		/* Chunks in order, up to `window` unanswered; the server stores them in order. */
+		bool moved = false;
+		head = 0;
+		n_in = 0;
+		while (offset < size || n_in) {
+			while (!moved && offset < size && n_in < window &&
+			       (!stop_after || sent < stop_after)) {
+				Kiemtra__V1__Request cq = KIEMTRA__V1__REQUEST__INIT;
+				Kiemtra__V1__EvidenceChunkReq ch = KIEMTRA__V1__EVIDENCE_CHUNK_REQ__INIT;
+				size_t n = size - offset < chunk ? (size_t)(size - offset) : chunk;
+
+				if (read_at(fd, buf, n, offset) != KT_OK) {
+					rc = kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR",
+							 "cannot read %s (did it change?)", path);
+					goto out;
+				}
+				ch.evidence_id = *id;
+				ch.offset = offset;
+				ch.data.data = buf;
+				ch.data.len = n;
+				cq.body_case = KIEMTRA__V1__REQUEST__BODY_EVIDENCE_CHUNK;
+				cq.evidence_chunk = &ch;
+				trc = kt_conn_send(cli->conn, &cq, &ids[(head + n_in) % WINDOW_MAX]);
+				if (trc != KT_OK) {
+					rc = kt_cli_fail_transport(cli, trc);
+					goto out;
+				}
+				n_in++;
+				offset += n;
+				sent++;
+			}
+			if (!n_in)
+				break;
+			rc = chunk_wait(cli, ids[head]);
+			head = (head + 1) % WINDOW_MAX;
+			n_in--;
+			if (rc == UPLOAD_RACED) {
+				moved = true; /* drain what is in flight, then begin again */
+				continue;
+			}
+			if (rc != KT_EXIT_OK)
+				goto out;
+		}
+		if (moved)
+			continue;
+		if (offset < size) {
+			rc = kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR",
+					 "upload of %s stopped after %lu chunks as asked (%llu of %llu "
+					 "bytes on the server); run the same command again to resume",
+					 path, sent, (unsigned long long)offset,
+					 (unsigned long long)size);
+			goto out;
+		}
+		fr.evidence_id = *id;
+		kiemtra__v1__request__init(&req);
+		req.body_case = KIEMTRA__V1__REQUEST__BODY_EVIDENCE_FINISH;
+		req.evidence_finish = &fr;
+		trc = kt_conn_call(cli->conn, &req, &resp);
+		if (trc == KT_OK && raced(resp))
+			continue; /* someone finished it, or is still sending: ask again */
+		rc = kt_cli_check(cli, trc, KIEMTRA__V1__RESPONSE__BODY_EVIDENCE_FINISH, &resp);
 		goto out;
 	}
-	fr.evidence_id = *id;
-	kiemtra__v1__request__init(&req);
-	req.body_case = KIEMTRA__V1__REQUEST__BODY_EVIDENCE_FINISH;
-	req.evidence_finish = &fr;
-	rc = kt_cli_call(cli, &req, &resp);
 out:
 	kt_response_free(resp);
 	free(buf);

@@ -83,22 +83,31 @@ static int get_evidence(struct store_tx *tx, int64_t id, struct store_evidence *
 	return rc;
 }
 
-/* The uploader of an incomplete upload, in an open plan. */
+/*
+ * Who may write an incomplete upload, in an open plan: anyone who may begin
+ * an upload there (the team, the plan's unit representatives). An upload is
+ * identified by its content's SHA-256 within the plan, so several people
+ * sending the same file at once write the same bytes at the same offsets, and
+ * the hash check at the end protects the content whoever wrote a chunk.
+ */
 static int check_uploader(struct store_tx *tx, const struct svc_actor *who,
 			  const struct rights_user *ru, const struct store_evidence *e,
 			  const char *action, char *msg, size_t cap)
 {
 	struct plan_access a;
+	char what[128];
 	int rc;
 
 	if ((rc = load(tx, ru, e->plan_id, &a, msg, cap)) != 0 ||
 	    (rc = rights_plan_open(&a, msg, cap)) != 0)
 		return rc;
-	if (e->uploaded_by != who->user_id)
+	if (e->uploaded_by != who->user_id && !rights_is_team(&a) && !a.rep_unit_id) {
+		rights_describe(&a, what, sizeof(what));
 		return fail(msg, cap, KT_EPERM,
-			    "%s of evidence %" PRId64 " is for its uploader only (user %" PRId64
-			    "); '%s' may begin the same upload to take it over",
-			    action, e->id, e->uploaded_by, who->name);
+			    "%s of evidence %" PRId64 " needs a place on the team of plan %s or "
+			    "the representative standing of one of its units; '%s' is %s",
+			    action, e->id, a.number, who->name, what);
+	}
 	return 0;
 }
 

@@ -510,7 +510,7 @@ static int check_meeting_date(const char *date, const struct store_plan *p, int6
 		return fail(msg, cap, KT_EINVAL,
 			    "the meeting date must be a real calendar date YYYY-MM-DD; got '%.32s'",
 			    date ? date : "");
-	kt_date_from_ms(now, KT_UTC_OFFSET_VN, today);
+	kt_date_server_today(now, today); /* honours KIEMTRAD_TODAY, like every deadline */
 	if (kt_date_cmp(date, today) > 0)
 		return fail(msg, cap, KT_EINVAL,
 			    "the meeting date %s is in the future (today is %s): record a meeting "

@@ -519,13 +519,13 @@ static int t_evidence(struct store_tx *tx, void *arg)
 	CHECK_INT(0, svc_evidence_chunk(tx, &minh, &rm, id, 0, data, SVC_EVIDENCE_CHUNK_BYTES,
 					&received, msg, sizeof(msg)));
 	CHECK_INT(SVC_EVIDENCE_CHUNK_BYTES, received);
-	/* Out of order, too big, someone else's: refused. */
+	/* Out of order, too big, or from someone who may not upload in the plan: refused. */
 	CHECK_INT(KT_ECONFLICT,
 		  svc_evidence_chunk(tx, &minh, &rm, id, 0, data, 10, &received, msg, sizeof(msg)));
 	CHECK_INT(KT_EINVAL,
 		  svc_evidence_chunk(tx, &minh, &rm, id, SVC_EVIDENCE_CHUNK_BYTES, data,
 				     SVC_EVIDENCE_CHUNK_BYTES + 1, &received, msg, sizeof(msg)));
-	CHECK_INT(KT_EPERM, svc_evidence_chunk(tx, &hoa, &rh, id, SVC_EVIDENCE_CHUNK_BYTES, data,
+	CHECK_INT(KT_EPERM, svc_evidence_chunk(tx, &obs, &ro, id, SVC_EVIDENCE_CHUNK_BYTES, data,
 					       10, &received, msg, sizeof(msg)));
 	/* Finishing early is refused; a new begin resumes at the received count. */
 	CHECK_INT(KT_ESTATE,
