@@ -20,6 +20,7 @@
 #include "server/auth.h"
 #include "server/conn.h"
 #include "server/server.h"
+#include "server/store/db_faultvfs.h"
 #include "server/svc_units.h"
 #include "server/svc_users.h"
 #include "server/worker.h"
@@ -1569,6 +1570,48 @@ static void cmd_audit_verify(struct admin_call *c)
 	submit(c, &aj->base, audit_run, NULL, audit_done);
 }
 
+/* ---- fault injection (testing aids) ---------------------------------------------- */
+
+/*
+ * 'fault set' and 'fault clear' steer the storage fault shim of
+ * server/store/db_faultvfs.h, for tests of a failing disk: they refuse unless
+ * the server was started with KIEMTRAD_FAULTS (e.g. =none). They run on the
+ * loop thread; the shim's state has its own lock.
+ */
+static void cmd_fault_set(struct admin_call *c)
+{
+	char msg[256];
+	int rc = db_fault_set(c->argv[0], msg, sizeof(msg));
+	struct db_fault_stats fst;
+
+	if (rc != KT_OK) {
+		fail(c, rc, msg);
+		return;
+	}
+	db_fault_get(&fst);
+	admin_printf(c->out, "storage faults set: %s (testing aid; 'fault clear' ends them)\n",
+		     fst.spec);
+	finish(c, ADMIN_EXIT_OK);
+}
+
+static void cmd_fault_clear(struct admin_call *c)
+{
+	struct db_fault_stats fst;
+
+	db_fault_get(&fst);
+	if (db_fault_clear() != KT_OK) {
+		fail(c, KT_ESTATE,
+		     "fault injection is off: start kiemtrad with " DB_FAULT_ENV "=none to allow "
+		     "it (a testing aid)");
+		return;
+	}
+	admin_printf(c->out,
+		     "storage faults cleared (were %s: %" PRIu64 " calls failed; %" PRIu64
+		     " reads, %" PRIu64 " writes, %" PRIu64 " syncs seen)\n",
+		     fst.spec, fst.failed, fst.reads, fst.writes, fst.syncs);
+	finish(c, ADMIN_EXIT_OK);
+}
+
 /* ---- units -------------------------------------------------------------------- */
 
 /*
@@ -2671,6 +2714,33 @@ static const struct admin_cmd commands[] = {
 		.help = "Verify the hash chain of the audit log",
 		.details =
 			"Exits with 1 when a row was altered, removed or reordered.\n",
+		.options = "",
+		.min_args = 0,
+		.max_args = 0,
+	},
+	/* Testing aids: they work only on a server started with KIEMTRAD_FAULTS. */
+	{
+		.words = "fault set",
+		.run = cmd_fault_set,
+		.args = "SPEC",
+		.help = "Testing aid: make the storage fail (needs KIEMTRAD_FAULTS at start)",
+		.details =
+			"SPEC is 'none' or a comma-separated list of faults, counted from now:\n"
+			"  read:N[:K]   the N-th read and every one after it fails with an I/O\n"
+			"  write:N[:K]  error (the N-th write, the N-th sync); with :K only K\n"
+			"  sync:N[:K]   calls fail\n"
+			"  full:BYTES   once BYTES more bytes were written, writes fail: disk full\n"
+			"Clients then get UNAVAILABLE; stored data stays intact. Refused unless\n"
+			"kiemtrad was started with KIEMTRAD_FAULTS set (e.g. =none).\n",
+		.options = "",
+		.min_args = 1,
+		.max_args = 1,
+	},
+	{
+		.words = "fault clear",
+		.run = cmd_fault_clear,
+		.args = "",
+		.help = "Testing aid: stop the storage faults of 'fault set'",
 		.options = "",
 		.min_args = 0,
 		.max_args = 0,

@@ -175,7 +175,8 @@ static int job_run(struct store_tx *tx, struct worker_job *job)
 	struct call *call = (struct call *)((char *)job - offsetof(struct call, job));
 
 	call->rc = KT_OK;
-	return call->m->run(tx, call);
+	call->run_rc = call->m->run(tx, call);
+	return call->run_rc;
 }
 
 static void job_done(struct worker_job *job, int rc)
@@ -183,6 +184,9 @@ static void job_done(struct worker_job *job, int rc)
 	struct call *call = (struct call *)((char *)job - offsetof(struct call, job));
 
 	call->rc = rc;
+	/* A failed commit: run()'s sentence (if any) is not what happened. */
+	if (rc != call->run_rc)
+		call->msg[0] = '\0';
 	if (rc == KT_ESHUTDOWN && !call->msg[0])
 		snprintf(call->msg, sizeof(call->msg), "the server is shutting down");
 	if (rc == KT_OK && call->m->finish && call->conn->state == CONN_OPEN)

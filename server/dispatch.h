@@ -56,6 +56,7 @@ struct call {
 	Kiemtra__V1__Request *req;
 	uint64_t id;
 	int rc;                  /* KT_E* result */
+	int run_rc;              /* what run() returned (a commit may still fail after it) */
 	char msg[512];           /* sentence for the person, when rc != 0 */
 	uint32_t retry_after_ms;
 	Kiemtra__V1__Response resp;

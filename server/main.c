@@ -48,7 +48,12 @@ static void usage(FILE *f)
 		"  KIEMTRAD_DATA         data directory when --data is not given\n"
 		"  KIEMTRAD_PWHASH       interactive (default) | moderate | test; 'test' uses\n"
 		"                        libsodium's minimum Argon2id limits: test suites only\n"
-		"  KIEMTRAD_TODAY        YYYY-MM-DD: the server's date for deadlines (testing aid)\n");
+		"  KIEMTRAD_TODAY        YYYY-MM-DD: the server's date for deadlines (testing aid)\n"
+		"  KIEMTRAD_FAULTS       none | read:N[:K],write:N[:K],sync:N[:K],full:BYTES: fail\n"
+		"                        the N-th storage read/write/sync (K times; default:\n"
+		"                        until cleared) or writes beyond BYTES (disk full);\n"
+		"                        console 'fault set SPEC' / 'fault clear' change it at\n"
+		"                        run time. A testing aid: never set it in production\n");
 }
 
 static int parse_listen(const char *arg, struct server_config *cfg)

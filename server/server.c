@@ -281,7 +281,7 @@ static int start_listening(struct server *s, char *err, size_t errcap)
 {
 	struct sockaddr_storage ss;
 	int sslen = sizeof(ss), rc;
-	char host[64], path[PATH_MAX + 32], line[128];
+	char host[64];
 	int port = 0;
 
 	if (strchr(s->cfg.listen_host, ':'))
@@ -312,10 +312,20 @@ static int start_listening(struct server *s, char *err, size_t errcap)
 		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		snprintf(s->listen_addr, sizeof(s->listen_addr), "%s:%d", host, port);
 	}
+	return KT_OK;
+}
+
+/*
+ * Announce the address in <data>/listen: last, once the admin socket exists
+ * too, so whoever waits for the file (scripts, tests) finds everything ready.
+ */
+static void announce(struct server *s)
+{
+	char path[PATH_MAX + 32], line[128];
+
 	path_in(s, "listen", path, sizeof(path));
 	snprintf(line, sizeof(line), "%s\n", s->listen_addr);
 	write_file(path, line);
-	return KT_OK;
 }
 
 int server_run(struct server *s)
@@ -352,6 +362,7 @@ int server_run(struct server *s)
 	if (rc != KT_OK)
 		fprintf(stderr, "kiemtrad: the admin console could not start: %s\n",
 			kt_strerror(rc));
+	announce(s);
 	uv_run(s->loop, UV_RUN_DEFAULT);
 	return KT_OK;
 }

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "common/status.h"
+#include "server/store/db_faultvfs.h"
 
 #define DB_CACHE_BUCKETS 64 /* the store has a few dozen distinct statements */
 
@@ -127,6 +128,11 @@ int db_open(struct db **out, const char *path, bool create, int busy_timeout_ms)
 
 	*out = NULL;
 	pthread_once(&once, db_global_init);
+	/* Storage fault injection (a testing aid): only with KIEMTRAD_FAULTS set. */
+	rc = db_fault_init(NULL, 0);
+	if (rc < 0)
+		goto out;
+	rc = KT_ENOMEM;
 	if (stat(path, &sb) < 0) {
 		if (errno != ENOENT) {
 			rc = KT_EIO;

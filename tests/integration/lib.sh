@@ -22,15 +22,24 @@ KT_PIDS=()
 export KIEMTRAD_PWHASH=test
 
 kt_cleanup() {
-	local pid
+	local pid sanitized=0
 	for pid in "${KT_PIDS[@]:-}"; do
 		[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
+	# A server's sanitizer report (ASan, UBSan, LeakSanitizer at exit) fails the test
+	# that ran it: servers log to $KT_TMP/<name>.log.
+	if grep -qE "ERROR: [A-Za-z]+Sanitizer|runtime error:" "$KT_TMP"/*.log 2>/dev/null; then
+		echo "FAIL a server reported a sanitizer error:"
+		grep -hE -A25 "ERROR: [A-Za-z]+Sanitizer|runtime error:" "$KT_TMP"/*.log | head -80
+		KT_FAILED=$((KT_FAILED + 1))
+		sanitized=1
+	fi
 	if [ "$KT_FAILED" -gt 0 ] || [ -n "${KT_KEEP:-}" ]; then
 		echo "(kept $KT_TMP for inspection)"
 	else
 		rm -rf "$KT_TMP"
 	fi
+	[ "$sanitized" = 0 ] || exit 1
 }
 trap kt_cleanup EXIT
 
