@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "client/cli.h"
+#include "client/workflow.h"
 #include "client/util.h"
 #include "common/approval.h"
 #include "common/status.h"
@@ -176,14 +177,6 @@ int kt_fd_plan(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out)
 	}
 	return rc;
 }
-
-/*
- * The id of a unit named on the command line (code or #ID): the plan's own
- * units first, else the server's answer, so a unit outside the caller's view
- * of the plan gets the server's reason (shared, in cmd_conclusions.c).
- */
-int kt_wf_unit_id(struct kt_cli *cli, const Kiemtra__V1__PlanGetResp *plan, const char *arg,
-		  int64_t *id);
 
 static const char *unit_code(const Kiemtra__V1__PlanGetResp *pg, int64_t id)
 {

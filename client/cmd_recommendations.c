@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "client/cli.h"
+#include "client/workflow.h"
 #include "client/util.h"
 #include "common/date.h"
 #include "common/status.h"
@@ -33,17 +34,6 @@
 #define CLIENT_ID_MAX 64
 #define TEXT_COLUMN 48 /* code points of the text shown in a table row */
 
-/* Defined in cmd_conclusions.c. */
-int kt_wf_parse_id(const char *s, int64_t *out);
-int kt_wf_plan_get(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out);
-int kt_wf_unit_id(struct kt_cli *cli, const Kiemtra__V1__PlanGetResp *plan, const char *arg,
-		  int64_t *id);
-const char *kt_wf_unit_code(const Kiemtra__V1__PlanGetResp *plan, int64_t unit_id, char *buf,
-			    size_t cap);
-int kt_wf_text_arg(struct kt_cli *cli, const char *opt, const char *text, const char *file,
-		   size_t max, bool required, char **out);
-int kt_wf_bad_option(struct kt_cli *cli, int c, char **argv);
-void kt_wf_json_hex(struct kt_json *j, const char *key, const ProtobufCBinaryData *b);
 
 static const char *state_name(int state)
 {

@@ -46,6 +46,7 @@
 #include <sodium.h>
 
 #include "client/cli.h"
+#include "client/workflow.h"
 #include "client/json_read.h"
 #include "client/util.h"
 #include "common/approval.h"
@@ -56,10 +57,6 @@
 #define RECORD_MAX ((size_t)512 << 20)
 #define FINDINGS_PAGE 500
 #define KEYS_PER_REQUEST 256
-
-/* Shared with the other workflow commands (cmd_conclusions.c). */
-int kt_wf_plan_get(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out);
-int kt_wf_bad_option(struct kt_cli *cli, int c, char **argv);
 
 /* ---- export: fetching ------------------------------------------------------------- */
 

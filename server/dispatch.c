@@ -109,6 +109,22 @@ int call_fail(struct call *call, int rc, const char *fmt, ...)
 	return rc;
 }
 
+int call_oom(struct call *call)
+{
+	return call_fail(call, KT_ENOMEM, "out of memory");
+}
+
+struct rights_user call_rights_user(const struct call *call)
+{
+	struct rights_user u = {
+		.user_id = call->who.user_id,
+		.roles = call->roles,
+		.unit_id = call->unit_id,
+	};
+
+	return u;
+}
+
 /* ---- replies -------------------------------------------------------------------- */
 
 static int send_frame(struct conn *c, Kiemtra__V1__ServerFrame *f)

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "proto/kiemtra.pb-c.h"
+#include "server/rights.h"
 #include "server/store/store.h"
 #include "server/svc_users.h"
 #include "server/worker.h"
@@ -82,6 +83,10 @@ char *call_strdup(struct call *call, const char *s);
 /* Set the result code and message (printf-style). Returns rc. */
 int call_fail(struct call *call, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* KT_ENOMEM with "out of memory", for run() and finish() to return. */
+int call_oom(struct call *call);
+/* The caller's identity as the rights model takes it (server/rights.h). */
+struct rights_user call_rights_user(const struct call *call);
 /* Queue call->m->run (or the given run/done) on the storage thread. */
 void call_submit(struct call *call);
 /* Send the response (status from call->rc) and free the call. Loop thread. */

@@ -30,22 +30,6 @@ struct conclusion_event {
 	char summary[200];
 };
 
-static struct rights_user caller(const struct call *call)
-{
-	struct rights_user u = {
-	    .user_id = call->who.user_id,
-	    .roles = call->roles,
-	    .unit_id = call->unit_id,
-	};
-
-	return u;
-}
-
-static int oom(struct call *call)
-{
-	return call_fail(call, KT_ENOMEM, "out of memory");
-}
-
 static int bytes_dup(struct call *call, ProtobufCBinaryData *b, const uint8_t *p, size_t n)
 {
 	b->data = call_alloc(call, n);
@@ -119,7 +103,7 @@ static int note_event(struct call *call, const struct store_conclusion *c, const
 	struct conclusion_event *ev = call_alloc(call, sizeof(*ev));
 
 	if (!ev)
-		return oom(call);
+		return call_oom(call);
 	ev->up.kind = KIEMTRA__V1__UPDATE_KIND__UPDATE_CONCLUSION;
 	ev->up.plan_id = c->plan_id;
 	ev->up.unit_id = c->unit_id;
@@ -153,11 +137,11 @@ static int reply(struct call *call, int body_case, const struct store_conclusion
 	Kiemtra__V1__ConclusionResp *r = call_alloc(call, sizeof(*r));
 
 	if (!r)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__conclusion_resp__init(r);
 	r->conclusion = pb_conclusion(call, c);
 	if (!r->conclusion)
-		return oom(call);
+		return call_oom(call);
 	call->resp.body_case = body_case;
 	if (body_case == KIEMTRA__V1__RESPONSE__BODY_CONCLUSION_DRAFT)
 		call->resp.conclusion_draft = r;
@@ -169,7 +153,7 @@ static int reply(struct call *call, int body_case, const struct store_conclusion
 static int draft_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__ConclusionDraftReq *q = call->req->conclusion_draft;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct svc_conclusion_draft in = {
 	    .plan_id = q->plan_id,
 	    .unit_id = q->unit_id,
@@ -184,7 +168,7 @@ static int draft_run(struct store_tx *tx, struct call *call)
 	int rc;
 
 	if (!c)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_conclusion_draft(tx, &call->who, &ru, &in, c, &created, &current, call->msg,
 				  sizeof(call->msg));
 	if (current && (rc == KT_ECONFLICT || rc == KT_EEXIST))
@@ -200,14 +184,14 @@ static int draft_run(struct store_tx *tx, struct call *call)
 static int approve_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__ConclusionApproveReq *q = call->req->conclusion_approve;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct store_conclusion *c = malloc(sizeof(*c));
 	int32_t superseded = 0;
 	int64_t current = 0;
 	int rc;
 
 	if (!c)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_conclusion_approve(tx, &call->who, &ru, call->device_id, q->id, q->version,
 				    q->signature.data, q->signature.len, c, &superseded, &current,
 				    call->msg, sizeof(call->msg));
@@ -265,7 +249,7 @@ static int collect(const struct store_conclusion *c, void *arg)
 static int get_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__ConclusionGetReq *q = call->req->conclusion_get;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct revision_list l = {.call = call};
 	Kiemtra__V1__ConclusionGetResp *p;
 	int rc;
@@ -273,12 +257,12 @@ static int get_run(struct store_tx *tx, struct call *call)
 	rc = svc_conclusion_list(tx, &ru, q->plan_id, q->unit_id, q->before_revision, collect, &l,
 				 call->msg, sizeof(call->msg));
 	if (l.oom)
-		return oom(call);
+		return call_oom(call);
 	if (rc < 0)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__conclusion_get_resp__init(p);
 	p->revisions = l.items;
 	p->n_revisions = l.n;

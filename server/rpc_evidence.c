@@ -15,22 +15,6 @@
 #include "server/dispatch.h"
 #include "server/svc_evidence.h"
 
-static struct rights_user caller(const struct call *call)
-{
-	struct rights_user u = {
-	    .user_id = call->who.user_id,
-	    .roles = call->roles,
-	    .unit_id = call->unit_id,
-	};
-
-	return u;
-}
-
-static int oom(struct call *call)
-{
-	return call_fail(call, KT_ENOMEM, "out of memory");
-}
-
 static Kiemtra__V1__EvidenceRef *pb_ref(struct call *call, const struct store_evidence *e)
 {
 	Kiemtra__V1__EvidenceRef *r = call_alloc(call, sizeof(*r));
@@ -52,7 +36,7 @@ static Kiemtra__V1__EvidenceRef *pb_ref(struct call *call, const struct store_ev
 static int begin_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__EvidenceBeginReq *q = call->req->evidence_begin;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	Kiemtra__V1__EvidenceBeginResp *p;
 	struct store_evidence e;
 	bool resumed = false;
@@ -65,7 +49,7 @@ static int begin_run(struct store_tx *tx, struct call *call)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__evidence_begin_resp__init(p);
 	p->evidence_id = e.id;
 	p->received = e.complete ? e.size : e.received;
@@ -79,7 +63,7 @@ static int begin_run(struct store_tx *tx, struct call *call)
 static int chunk_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__EvidenceChunkReq *q = call->req->evidence_chunk;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	Kiemtra__V1__EvidenceChunkResp *p;
 	uint64_t received = 0;
 	int rc;
@@ -90,7 +74,7 @@ static int chunk_run(struct store_tx *tx, struct call *call)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__evidence_chunk_resp__init(p);
 	p->received = received;
 	call->resp.body_case = KIEMTRA__V1__RESPONSE__BODY_EVIDENCE_CHUNK;
@@ -101,7 +85,7 @@ static int chunk_run(struct store_tx *tx, struct call *call)
 static int finish_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__EvidenceFinishReq *q = call->req->evidence_finish;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	Kiemtra__V1__EvidenceFinishResp *p;
 	struct store_evidence e;
 	bool mismatch = false;
@@ -118,11 +102,11 @@ static int finish_run(struct store_tx *tx, struct call *call)
 	}
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__evidence_finish_resp__init(p);
 	p->evidence = pb_ref(call, &e);
 	if (!p->evidence)
-		return oom(call);
+		return call_oom(call);
 	call->resp.body_case = KIEMTRA__V1__RESPONSE__BODY_EVIDENCE_FINISH;
 	call->resp.evidence_finish = p;
 	return KT_OK;
@@ -137,7 +121,7 @@ static void finish_finish(struct call *call)
 static int read_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__EvidenceReadReq *q = call->req->evidence_read;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	Kiemtra__V1__EvidenceReadResp *p;
 	struct store_evidence e;
 	size_t want = q->length ? q->length : SVC_EVIDENCE_CHUNK_BYTES, n = 0;
@@ -148,18 +132,18 @@ static int read_run(struct store_tx *tx, struct call *call)
 		want = SVC_EVIDENCE_CHUNK_BYTES;
 	buf = call_alloc(call, want);
 	if (!buf)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_evidence_read(tx, &ru, q->evidence_id, q->offset, buf, want, &n, &e, call->msg,
 			       sizeof(call->msg));
 	if (rc != KT_OK)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__evidence_read_resp__init(p);
 	p->evidence = pb_ref(call, &e);
 	if (!p->evidence)
-		return oom(call);
+		return call_oom(call);
 	p->offset = q->offset;
 	p->data.data = buf;
 	p->data.len = n;

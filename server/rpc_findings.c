@@ -32,22 +32,6 @@ struct finding_event {
 	char summary[160];
 };
 
-static struct rights_user caller(const struct call *call)
-{
-	struct rights_user u = {
-	    .user_id = call->who.user_id,
-	    .roles = call->roles,
-	    .unit_id = call->unit_id,
-	};
-
-	return u;
-}
-
-static int oom(struct call *call)
-{
-	return call_fail(call, KT_ENOMEM, "out of memory");
-}
-
 static Kiemtra__V1__EvidenceRef *pb_evidence_ref(struct call *call, const struct store_evidence *e)
 {
 	Kiemtra__V1__EvidenceRef *r = call_alloc(call, sizeof(*r));
@@ -107,7 +91,7 @@ static Kiemtra__V1__Finding *pb_finding(struct store_tx *tx, struct call *call,
 	int rc;
 
 	if (!p) {
-		oom(call);
+		call_oom(call);
 		return NULL;
 	}
 	kiemtra__v1__finding__init(p);
@@ -128,13 +112,13 @@ static Kiemtra__V1__Finding *pb_finding(struct store_tx *tx, struct call *call,
 	p->client_id = call_strdup(call, f->client_id);
 	p->updated_by = f->updated_by;
 	if (!p->text || !p->cause || !p->return_reason || !p->author || !p->client_id) {
-		oom(call);
+		call_oom(call);
 		return NULL;
 	}
 	if (f->n_evidence) {
 		p->evidence = call_alloc(call, f->n_evidence * sizeof(*p->evidence));
 		if (!p->evidence) {
-			oom(call);
+			call_oom(call);
 			return NULL;
 		}
 	}
@@ -148,7 +132,7 @@ static Kiemtra__V1__Finding *pb_finding(struct store_tx *tx, struct call *call,
 		}
 		p->evidence[i] = pb_evidence_ref(call, &e);
 		if (!p->evidence[i]) {
-			oom(call);
+			call_oom(call);
 			return NULL;
 		}
 		p->n_evidence++;
@@ -156,7 +140,7 @@ static Kiemtra__V1__Finding *pb_finding(struct store_tx *tx, struct call *call,
 	if (f->state == SVC_FINDING_ACCEPTED && f->accepted_by) {
 		p->acceptance = pb_acceptance(call, f);
 		if (!p->acceptance) {
-			oom(call);
+			call_oom(call);
 			return NULL;
 		}
 	}
@@ -170,7 +154,7 @@ static int reply_finding(struct store_tx *tx, struct call *call, int body_case,
 	Kiemtra__V1__FindingResp *r = call_alloc(call, sizeof(*r));
 
 	if (!r)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__finding_resp__init(r);
 	r->finding = pb_finding(tx, call, f);
 	if (!r->finding)
@@ -203,7 +187,7 @@ static int note_event(struct call *call, const struct store_finding *f, const ch
 	struct finding_event *ev = call_alloc(call, sizeof(*ev));
 
 	if (!ev)
-		return oom(call);
+		return call_oom(call);
 	ev->publish = true;
 	ev->up.kind = KIEMTRA__V1__UPDATE_KIND__UPDATE_FINDING;
 	ev->up.plan_id = f->plan_id;
@@ -265,7 +249,7 @@ static int change_done(struct store_tx *tx, struct call *call, int rc, int64_t c
 static int create_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__FindingCreateReq *q = call->req->finding_create;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct svc_finding_input in;
 	struct store_finding *f;
 	bool created = false;
@@ -276,7 +260,7 @@ static int create_run(struct store_tx *tx, struct call *call)
 		return rc;
 	f = malloc(sizeof(*f));
 	if (!f)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_finding_create(tx, &call->who, &ru, q->client_id, q->plan_id, q->unit_id, &in, f,
 				&created, call->msg, sizeof(call->msg));
 	if (rc == KT_OK)
@@ -291,7 +275,7 @@ static int create_run(struct store_tx *tx, struct call *call)
 static int update_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__FindingUpdateReq *q = call->req->finding_update;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct svc_finding_input in;
 	struct store_finding *f;
 	int64_t current = 0;
@@ -302,7 +286,7 @@ static int update_run(struct store_tx *tx, struct call *call)
 		return rc;
 	f = malloc(sizeof(*f));
 	if (!f)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_finding_update(tx, &call->who, &ru, q->id, q->version, &in, f, &current, call->msg,
 				sizeof(call->msg));
 	return change_done(tx, call, rc, current, f, KIEMTRA__V1__RESPONSE__BODY_FINDING_UPDATE,
@@ -312,13 +296,13 @@ static int update_run(struct store_tx *tx, struct call *call)
 static int submit_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__FindingSubmitReq *q = call->req->finding_submit;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct store_finding *f = malloc(sizeof(*f));
 	int64_t current = 0;
 	int rc;
 
 	if (!f)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_finding_submit(tx, &call->who, &ru, q->id, q->version, f, &current, call->msg,
 				sizeof(call->msg));
 	return change_done(tx, call, rc, current, f, KIEMTRA__V1__RESPONSE__BODY_FINDING_SUBMIT,
@@ -328,13 +312,13 @@ static int submit_run(struct store_tx *tx, struct call *call)
 static int review_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__FindingReviewReq *q = call->req->finding_review;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct store_finding *f = malloc(sizeof(*f));
 	int64_t current = 0;
 	int rc;
 
 	if (!f)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_finding_review(tx, &call->who, &ru, call->device_id, q->id, q->version, q->accept,
 				q->reason, q->signature.data, q->signature.len, f, &current,
 				call->msg, sizeof(call->msg));
@@ -345,12 +329,12 @@ static int review_run(struct store_tx *tx, struct call *call)
 static int get_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__FindingGetReq *q = call->req->finding_get;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct store_finding *f = malloc(sizeof(*f));
 	int rc;
 
 	if (!f)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_finding_get(tx, &ru, q->id, f, call->msg, sizeof(call->msg));
 	if (rc == KT_OK)
 		rc = reply_finding(tx, call, KIEMTRA__V1__RESPONSE__BODY_FINDING_GET, f, false);
@@ -396,7 +380,7 @@ static int collect(const struct store_finding *f, void *arg)
 static int list_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__FindingListReq *q = call->req->finding_list;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct svc_finding_query fq = {0};
 	Kiemtra__V1__FindingListResp *p;
 	struct finding_list l = {.tx = tx, .call = call};
@@ -409,7 +393,7 @@ static int list_run(struct store_tx *tx, struct call *call)
 	l.cap = q->limit ? q->limit : LIST_DEFAULT;
 	l.items = call_alloc(call, l.cap * sizeof(*l.items));
 	if (!l.items)
-		return oom(call);
+		return call_oom(call);
 	fq.plan_id = q->plan_id;
 	fq.unit_id = q->unit_id;
 	fq.state = q->state;
@@ -423,7 +407,7 @@ static int list_run(struct store_tx *tx, struct call *call)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__finding_list_resp__init(p);
 	p->findings = l.items;
 	p->n_findings = l.n;
@@ -491,7 +475,7 @@ nomem:
 static int history_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__FindingHistoryReq *q = call->req->finding_history;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	Kiemtra__V1__FindingHistoryResp *p;
 	struct revision_list l = {.call = call};
 	int rc;
@@ -501,16 +485,16 @@ static int history_run(struct store_tx *tx, struct call *call)
 	l.cap = q->limit ? q->limit : LIST_MAX;
 	l.items = call_alloc(call, l.cap * sizeof(*l.items));
 	if (!l.items)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_finding_history(tx, &ru, q->id, q->after_version, 0, collect_revision, &l,
 				 call->msg, sizeof(call->msg));
 	if (l.oom)
-		return oom(call);
+		return call_oom(call);
 	if (rc < 0)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__finding_history_resp__init(p);
 	p->revisions = l.items;
 	p->n_revisions = l.n;

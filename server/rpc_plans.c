@@ -36,18 +36,6 @@ struct plan_event {
 	char restanding[STORE_USERNAME_MAX + 1];
 };
 
-static struct rights_user caller_of(const struct call *call)
-{
-	struct rights_user u = {call->who.user_id, call->roles, call->unit_id};
-
-	return u;
-}
-
-static int oom(struct call *call)
-{
-	return call_fail(call, KT_ENOMEM, "out of memory");
-}
-
 /* A growing array of pointers in the call's arena. */
 struct ptrs {
 	void **items;
@@ -291,12 +279,12 @@ static int reply_plan(struct call *call, const struct svc_plan_out *o, int body_
 	Kiemtra__V1__PlanResp *p = call_alloc(call, sizeof(*p));
 
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__plan_resp__init(p);
 	p->plan = pb_plan(call, o);
 	p->created = o->created;
 	if (!p->plan)
-		return oom(call);
+		return call_oom(call);
 	call->resp.body_case = body_case;
 	switch (body_case) {
 	case KIEMTRA__V1__RESPONSE__BODY_PLAN_CREATE:
@@ -367,7 +355,7 @@ static int *ints_of(struct call *call, const int *src_is_enum_array, size_t n)
 static int create_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__PlanCreateReq *q = call->req->plan_create;
-	struct rights_user u = caller_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct svc_plan_spec spec = {0};
 	struct svc_plan_out *o = call_alloc(call, sizeof(*o));
 	int rc;
@@ -375,7 +363,7 @@ static int create_run(struct store_tx *tx, struct call *call)
 	_Static_assert(sizeof(Kiemtra__V1__Area) == sizeof(int), "enum is int-sized");
 	_Static_assert(sizeof(Kiemtra__V1__Signer) == sizeof(int), "enum is int-sized");
 	if (!o)
-		return oom(call);
+		return call_oom(call);
 	spec.number = q->number;
 	spec.issued_on = q->issued_on;
 	spec.issuer = q->issuer;
@@ -391,7 +379,7 @@ static int create_run(struct store_tx *tx, struct call *call)
 	spec.n_chain = q->n_review_chain;
 	spec.client_id = q->client_id;
 	if ((q->n_areas && !spec.areas) || (q->n_review_chain && !spec.chain))
-		return oom(call);
+		return call_oom(call);
 	rc = svc_plan_create(tx, &call->who, &u, &spec, o, call->msg, sizeof(call->msg));
 	if (rc != KT_OK)
 		return rc;
@@ -403,7 +391,7 @@ static int create_run(struct store_tx *tx, struct call *call)
 static int get_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__PlanGetReq *q = call->req->plan_get;
-	struct rights_user u = caller_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct collect c = {.call = call};
 	struct svc_plan_sink sink = {c_unit,	 c_member,    c_group, c_assignment,
 				     c_observer, c_authority, &c};
@@ -413,7 +401,7 @@ static int get_run(struct store_tx *tx, struct call *call)
 	int rc;
 
 	if (!o)
-		return oom(call);
+		return call_oom(call);
 	if (!q->id && !q->number[0])
 		return call_fail(call, KT_EINVAL, "name the plan by its id or its number");
 	rc = svc_plan_resolve(tx, &u, q->id, q->number, &plan_id, call->msg, sizeof(call->msg));
@@ -421,16 +409,16 @@ static int get_run(struct store_tx *tx, struct call *call)
 		return rc;
 	rc = svc_plan_get(tx, &u, plan_id, &sink, o, call->msg, sizeof(call->msg));
 	if (rc == KT_ENOMEM)
-		return oom(call);
+		return call_oom(call);
 	if (rc != KT_OK)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__plan_get_resp__init(p);
 	p->plan = pb_plan(call, o);
 	if (!p->plan)
-		return oom(call);
+		return call_oom(call);
 	p->team = (Kiemtra__V1__TeamMember **)c.team.items;
 	p->n_team = c.team.n;
 	p->groups = (Kiemtra__V1__WorkingGroup **)c.groups.items;
@@ -444,7 +432,7 @@ static int get_run(struct store_tx *tx, struct call *call)
 	if (c.observers.n) {
 		p->observer_ids = call_alloc(call, c.observers.n * sizeof(*p->observer_ids));
 		if (!p->observer_ids)
-			return oom(call);
+			return call_oom(call);
 		for (size_t i = 0; i < c.observers.n; i++)
 			p->observer_ids[i] = p->observers[i]->id;
 		p->n_observer_ids = c.observers.n;
@@ -476,19 +464,19 @@ static int list_one(const struct svc_plan_out *o, void *arg)
 static int list_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__PlanListReq *q = call->req->plan_list;
-	struct rights_user u = caller_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct list_state l = {.call = call};
 	Kiemtra__V1__PlanListResp *p;
 	int rc;
 
 	rc = svc_plan_list(tx, &u, q->include_closed, list_one, &l, call->msg, sizeof(call->msg));
 	if (rc == KT_ENOMEM)
-		return oom(call);
+		return call_oom(call);
 	if (rc < 0)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__plan_list_resp__init(p);
 	p->plans = (Kiemtra__V1__Plan **)l.plans.items;
 	p->n_plans = l.plans.n;
@@ -502,7 +490,7 @@ static int list_run(struct store_tx *tx, struct call *call)
 static int update_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__PlanUpdateReq *q = call->req->plan_update;
-	struct rights_user u = caller_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct svc_plan_spec spec = {0};
 	struct svc_plan_out *o = call_alloc(call, sizeof(*o));
 	struct plan_event *e = event_state(call, q->id);
@@ -510,7 +498,7 @@ static int update_run(struct store_tx *tx, struct call *call)
 	int rc;
 
 	if (!o || !e)
-		return oom(call);
+		return call_oom(call);
 	spec.title = q->title;
 	spec.period_start = q->period_start;
 	spec.period_end = q->period_end;
@@ -522,7 +510,7 @@ static int update_run(struct store_tx *tx, struct call *call)
 	spec.chain = ints_of(call, (const int *)q->review_chain, q->n_review_chain);
 	spec.n_chain = q->n_review_chain;
 	if ((q->n_areas && !spec.areas) || (q->n_review_chain && !spec.chain))
-		return oom(call);
+		return call_oom(call);
 	rc = svc_plan_update(tx, &call->who, &u, q->id, q->version, &spec, o, &current, call->msg,
 			     sizeof(call->msg));
 	if (rc == KT_ECONFLICT)
@@ -539,14 +527,14 @@ static int update_run(struct store_tx *tx, struct call *call)
 static int team_set_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__TeamSetReq *q = call->req->team_set;
-	struct rights_user u = caller_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct svc_plan_out *o = call_alloc(call, sizeof(*o));
 	struct plan_event *e = event_state(call, q->plan_id);
 	int64_t current = 0;
 	int rc;
 
 	if (!o || !e)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_team_set(tx, &call->who, &u, q->plan_id, q->version, q->decision_number,
 			  q->decision_date, o, &current, call->msg, sizeof(call->msg));
 	if (rc == KT_ECONFLICT)
@@ -566,7 +554,7 @@ static int team_set_run(struct store_tx *tx, struct call *call)
 static int member_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__TeamMemberSetReq *q = call->req->team_member_set;
-	struct rights_user u = caller_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct collect c = {.call = call};
 	struct svc_plan_sink sink = {NULL, c_member, c_group, NULL, NULL, NULL, &c};
 	struct svc_team_change *chg = call_alloc(call, sizeof(*chg));
@@ -575,19 +563,19 @@ static int member_run(struct store_tx *tx, struct call *call)
 	int rc;
 
 	if (!chg || !e)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_team_member_set(tx, &call->who, &u, q->plan_id, q->username, (int)q->role,
 				 q->group, chg, call->msg, sizeof(call->msg));
 	if (rc != KT_OK)
 		return rc;
 	rc = svc_plan_team(tx, q->plan_id, &sink);
 	if (rc == KT_ENOMEM)
-		return oom(call);
+		return call_oom(call);
 	if (rc < 0)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__team_resp__init(p);
 	p->team = (Kiemtra__V1__TeamMember **)c.team.items;
 	p->n_team = c.team.n;
@@ -609,14 +597,14 @@ static int member_run(struct store_tx *tx, struct call *call)
 static int assign_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__AssignReq *q = call->req->assign;
-	struct rights_user u = caller_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct plan_event *e = event_state(call, q->plan_id);
 	struct store_assignment a;
 	Kiemtra__V1__AssignResp *p;
 	int rc;
 
 	if (!e)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_assign(tx, &call->who, &u, q->plan_id, q->unit_code, q->group, q->username,
 			q->date_from, q->date_to, &a, e->summary, sizeof(e->summary), call->msg,
 			sizeof(call->msg));
@@ -624,11 +612,11 @@ static int assign_run(struct store_tx *tx, struct call *call)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__assign_resp__init(p);
 	p->assignment = pb_assignment(call, &a);
 	if (!p->assignment)
-		return oom(call);
+		return call_oom(call);
 	e->unit_id = a.unit_id;
 	e->object_id = a.id;
 	call->resp.body_case = KIEMTRA__V1__RESPONSE__BODY_ASSIGN;
@@ -641,7 +629,7 @@ static int assign_run(struct store_tx *tx, struct call *call)
 static int observer_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__ObserverSetReq *q = call->req->observer_set;
-	struct rights_user u = caller_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct plan_event *e = event_state(call, q->plan_id);
 	Kiemtra__V1__ObserverSetResp *p = call_alloc(call, sizeof(*p));
 	int64_t *ids = call_alloc(call, SVC_PLAN_OBSERVERS_MAX * sizeof(*ids));
@@ -650,7 +638,7 @@ static int observer_run(struct store_tx *tx, struct call *call)
 	int rc;
 
 	if (!e || !p || !ids)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_observer_set(tx, &call->who, &u, q->plan_id, q->username, q->remove, ids,
 			      SVC_PLAN_OBSERVERS_MAX, &n, &changed, call->msg, sizeof(call->msg));
 	if (rc != KT_OK)
@@ -675,14 +663,14 @@ static int observer_run(struct store_tx *tx, struct call *call)
 static int close_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__PlanCloseReq *q = call->req->plan_close;
-	struct rights_user u = caller_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct svc_plan_out *o = call_alloc(call, sizeof(*o));
 	struct plan_event *e = event_state(call, q->plan_id);
 	int64_t current = 0;
 	int rc;
 
 	if (!o || !e)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_plan_close(tx, &call->who, &u, call->device_id, q->plan_id, q->version,
 			    q->signature.data, q->signature.len, o, &current, call->msg,
 			    sizeof(call->msg));

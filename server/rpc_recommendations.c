@@ -33,22 +33,6 @@ struct rec_event {
 	char summary[200];
 };
 
-static struct rights_user caller(const struct call *call)
-{
-	struct rights_user u = {
-	    .user_id = call->who.user_id,
-	    .roles = call->roles,
-	    .unit_id = call->unit_id,
-	};
-
-	return u;
-}
-
-static int oom(struct call *call)
-{
-	return call_fail(call, KT_ENOMEM, "out of memory");
-}
-
 static Kiemtra__V1__EvidenceRef *pb_evidence(struct call *call, const struct store_rec_evidence *e)
 {
 	Kiemtra__V1__EvidenceRef *r = call_alloc(call, sizeof(*r));
@@ -131,13 +115,13 @@ static int reply(struct call *call, int body_case, const struct store_recommenda
 	struct rec_event *ev;
 
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kt_date_server_today(call->who.now, today);
 	kiemtra__v1__recommendation_resp__init(p);
 	p->recommendation = pb_rec(call, r, svc_rec_overdue(r, today));
 	p->created = created;
 	if (!p->recommendation)
-		return oom(call);
+		return call_oom(call);
 	call->resp.body_case = body_case;
 	switch (body_case) {
 	case KIEMTRA__V1__RESPONSE__BODY_RECOMMENDATION_CREATE:
@@ -154,7 +138,7 @@ static int reply(struct call *call, int body_case, const struct store_recommenda
 		return KT_OK;
 	ev = call_alloc(call, sizeof(*ev));
 	if (!ev)
-		return oom(call);
+		return call_oom(call);
 	ev->up.kind = KIEMTRA__V1__UPDATE_KIND__UPDATE_RECOMMENDATION;
 	ev->up.plan_id = r->plan_id;
 	ev->up.unit_id = r->unit_id;
@@ -175,7 +159,7 @@ static int reply(struct call *call, int body_case, const struct store_recommenda
 static int create_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__RecommendationCreateReq *q = call->req->recommendation_create;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct svc_rec_create in = {
 	    .client_id = q->client_id,
 	    .plan_id = q->plan_id,
@@ -188,7 +172,7 @@ static int create_run(struct store_tx *tx, struct call *call)
 	int rc;
 
 	if (!r)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_rec_create(tx, &call->who, &ru, &in, r, &created, call->msg, sizeof(call->msg));
 	if (rc == KT_OK)
 		rc = reply(call, KIEMTRA__V1__RESPONSE__BODY_RECOMMENDATION_CREATE, r, created,
@@ -200,7 +184,7 @@ static int create_run(struct store_tx *tx, struct call *call)
 static int respond_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__RecommendationRespondReq *q = call->req->recommendation_respond;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct svc_rec_respond in = {
 	    .id = q->id,
 	    .version = q->version,
@@ -214,7 +198,7 @@ static int respond_run(struct store_tx *tx, struct call *call)
 	int rc;
 
 	if (!r)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_rec_respond(tx, &call->who, &ru, &in, r, &current, call->msg, sizeof(call->msg));
 	if (rc == KT_ECONFLICT && current)
 		call->resp.current_version = current;
@@ -229,13 +213,13 @@ static int respond_run(struct store_tx *tx, struct call *call)
 static int decide_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__RecommendationDecideReq *q = call->req->recommendation_decide;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct store_recommendation *r = malloc(sizeof(*r));
 	int64_t current = 0;
 	int rc;
 
 	if (!r)
-		return oom(call);
+		return call_oom(call);
 	rc = svc_rec_decide(tx, &call->who, &ru, q->id, q->version, q->accept, q->reason, r,
 			    &current, call->msg, sizeof(call->msg));
 	if (rc == KT_ECONFLICT && current)
@@ -292,7 +276,7 @@ static int collect(const struct store_recommendation *r, bool overdue, void *arg
 static int list_run(struct store_tx *tx, struct call *call)
 {
 	Kiemtra__V1__RecommendationListReq *q = call->req->recommendation_list;
-	struct rights_user ru = caller(call);
+	struct rights_user ru = call_rights_user(call);
 	struct svc_rec_query query = {
 	    .plan_id = q->plan_id,
 	    .unit_id = q->unit_id,
@@ -306,12 +290,12 @@ static int list_run(struct store_tx *tx, struct call *call)
 
 	rc = svc_rec_list(tx, &call->who, &ru, &query, collect, &l, call->msg, sizeof(call->msg));
 	if (l.oom)
-		return oom(call);
+		return call_oom(call);
 	if (rc < 0)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__recommendation_list_resp__init(p);
 	p->recommendations = l.items;
 	p->n_recommendations = l.n;

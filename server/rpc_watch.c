@@ -25,21 +25,6 @@
 #include "server/events.h"
 #include "server/svc_report.h"
 
-static struct rights_user user_of(const struct call *call)
-{
-	struct rights_user u = {
-	    .user_id = call->who.user_id,
-	    .roles = call->roles,
-	    .unit_id = call->unit_id,
-	};
-	return u;
-}
-
-static int oom(struct call *call)
-{
-	return call_fail(call, KT_ENOMEM, "out of memory");
-}
-
 /* ---- watch ------------------------------------------------------------------------- */
 
 struct watch_state {
@@ -64,7 +49,7 @@ static void watch_start(struct call *call)
 	if (call->req->watch->stop) {
 		events_watch(call->conn, NULL, 0);
 		if (!set_watch_resp(call))
-			oom(call);
+			call_oom(call);
 		call_reply(call);
 		return;
 	}
@@ -73,7 +58,7 @@ static void watch_start(struct call *call)
 
 static int watch_run(struct store_tx *tx, struct call *call)
 {
-	struct rights_user u = user_of(call);
+	struct rights_user u = call_rights_user(call);
 	struct watch_entry *list = NULL;
 	struct watch_state *st;
 	size_t n = 0;
@@ -91,7 +76,7 @@ static int watch_run(struct store_tx *tx, struct call *call)
 	}
 	free(list);
 	if (!st || (n && !st->entries))
-		return oom(call);
+		return call_oom(call);
 	st->n = n;
 	call->state = st;
 	return KT_OK;
@@ -107,11 +92,11 @@ static void watch_finish(struct call *call)
 		return;
 	}
 	if (events_watch(call->conn, st->entries, st->n) != KT_OK) {
-		oom(call);
+		call_oom(call);
 		return;
 	}
 	if (!set_watch_resp(call))
-		oom(call);
+		call_oom(call);
 }
 
 /* ---- report ----------------------------------------------------------------------- */
@@ -287,7 +272,7 @@ static int pb_report(struct call *call, const struct report *r, Kiemtra__V1__Rep
 
 static int report_run(struct store_tx *tx, struct call *call)
 {
-	struct rights_user u = user_of(call);
+	struct rights_user u = call_rights_user(call);
 	Kiemtra__V1__ReportResp *p = NULL;
 	struct report *r = NULL;
 	char today[KT_DATE_SIZE];
@@ -300,7 +285,7 @@ static int report_run(struct store_tx *tx, struct call *call)
 	if (rc != KT_OK)
 		goto out;
 	if ((rc = pb_report(call, r, &p)) != KT_OK) {
-		rc = oom(call);
+		rc = call_oom(call);
 		goto out;
 	}
 	size = kiemtra__v1__report_resp__get_packed_size(p);
@@ -371,12 +356,12 @@ static int keys_run(struct store_tx *tx, struct call *call)
 	rc = svc_signing_keys(tx, q->user_ids, q->n_user_ids, collect_key, &l, call->msg,
 			      sizeof(call->msg));
 	if (rc == KT_ENOMEM)
-		return oom(call);
+		return call_oom(call);
 	if (rc != KT_OK)
 		return rc;
 	p = call_alloc(call, sizeof(*p));
 	if (!p)
-		return oom(call);
+		return call_oom(call);
 	kiemtra__v1__signing_keys_resp__init(p);
 	p->keys = l.items;
 	p->n_keys = l.n;

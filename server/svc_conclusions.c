@@ -3,6 +3,7 @@
  * checks, rights, the revision state machine, signature verification, the
  * change through the store and its audit row.
  */
+#include "server/svc_common.h"
 #include "server/svc_conclusions.h"
 
 #include <inttypes.h>
@@ -22,24 +23,6 @@
 enum {
 	FINDING_ACCEPTED = 3,
 };
-
-__attribute__((format(printf, 4, 5))) static int fail(char *msg, size_t cap, int rc,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && cap) {
-		va_start(ap, fmt);
-		vsnprintf(msg, cap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-static int fail_store(char *msg, size_t cap, int rc, const char *what)
-{
-	return fail(msg, cap, rc, "%s: %s", what, kt_strerror(rc));
-}
 
 static const char *state_name(int state)
 {
@@ -91,7 +74,7 @@ static int audit(struct store_tx *tx, const struct svc_actor *who, const char *a
 	int rc = store_audit_append(tx, &a);
 
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "writing the audit log");
+		return svc_fail_store(msg, cap, rc, "writing the audit log");
 	return 0;
 }
 
@@ -106,7 +89,7 @@ static int load_plan(struct store_tx *tx, const struct rights_user *ru, const ch
 	int rc;
 
 	if (plan_id <= 0)
-		return fail(msg, cap, KT_EINVAL, "%s needs a plan id", method);
+		return svc_fail(msg, cap, KT_EINVAL, "%s needs a plan id", method);
 	rc = rights_load(tx, ru, plan_id, a, msg, cap);
 	if (rc < 0 || !need_leader)
 		return rc;
@@ -124,11 +107,11 @@ static int check_unit(struct store_tx *tx, const struct plan_access *a, int64_t 
 	int rc = store_plan_has_unit(tx, a->plan_id, unit_id);
 
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "reading the plan's units");
+		return svc_fail_store(msg, cap, rc, "reading the plan's units");
 	if (rc == 1)
 		return 0;
 	unit_label(tx, unit_id, where, sizeof(where));
-	return fail(msg, cap, KT_EINVAL, "%s is not one of the units of plan %s", where, a->number);
+	return svc_fail(msg, cap, KT_EINVAL, "%s is not one of the units of plan %s", where, a->number);
 }
 
 /* The cited findings: distinct, ACCEPTED, of this plan (and unit, unless 0). */
@@ -140,33 +123,33 @@ static int check_findings(struct store_tx *tx, int64_t plan_id, int64_t unit_id,
 	int state, rc;
 
 	if (n > STORE_CONCLUSION_FINDINGS_MAX)
-		return fail(msg, cap, KT_ETOOBIG, "a conclusion cites at most %d findings",
+		return svc_fail(msg, cap, KT_ETOOBIG, "a conclusion cites at most %d findings",
 			    STORE_CONCLUSION_FINDINGS_MAX);
 	for (size_t i = 0; i < n; i++) {
 		if (ids[i] <= 0)
-			return fail(msg, cap, KT_EINVAL, "finding id %" PRId64 " is not an id",
+			return svc_fail(msg, cap, KT_EINVAL, "finding id %" PRId64 " is not an id",
 				    ids[i]);
 		for (size_t k = 0; k < i; k++)
 			if (ids[k] == ids[i])
-				return fail(msg, cap, KT_EINVAL,
+				return svc_fail(msg, cap, KT_EINVAL,
 					    "finding %" PRId64 " is cited twice", ids[i]);
 		rc = store_conclusion_finding(tx, ids[i], &fplan, &funit, &state);
 		if (rc == KT_ENOTFOUND)
-			return fail(msg, cap, KT_EINVAL, "there is no finding %" PRId64, ids[i]);
+			return svc_fail(msg, cap, KT_EINVAL, "there is no finding %" PRId64, ids[i]);
 		if (rc < 0)
-			return fail_store(msg, cap, rc, "reading a finding");
+			return svc_fail_store(msg, cap, rc, "reading a finding");
 		if (fplan != plan_id)
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "finding %" PRId64 " belongs to another plan, not %s", ids[i],
 				    plan_number);
 		if (unit_id && funit != unit_id) {
 			unit_label(tx, funit, where, sizeof(where));
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "finding %" PRId64 " is about %s, not this conclusion's unit",
 				    ids[i], where);
 		}
 		if (state != FINDING_ACCEPTED)
-			return fail(msg, cap, KT_ESTATE,
+			return svc_fail(msg, cap, KT_ESTATE,
 				    "finding %" PRId64 " is %s; a conclusion cites only accepted "
 				    "findings",
 				    ids[i], finding_state_name(state));
@@ -183,12 +166,12 @@ static int check_text(const char *text, char *msg, size_t cap)
 	case 0:
 		return 0;
 	case KT_EUTF8:
-		return fail(msg, cap, rc, "the conclusion text is not valid UTF-8");
+		return svc_fail(msg, cap, rc, "the conclusion text is not valid UTF-8");
 	case KT_ETOOBIG:
-		return fail(msg, cap, rc, "the conclusion text is longer than %d bytes",
+		return svc_fail(msg, cap, rc, "the conclusion text is longer than %d bytes",
 			    STORE_CONCLUSION_TEXT_MAX);
 	default:
-		return fail(msg, cap, rc,
+		return svc_fail(msg, cap, rc,
 			    "the conclusion text is empty or has a control character");
 	}
 }
@@ -223,9 +206,9 @@ int svc_conclusion_draft(struct store_tx *tx, const struct svc_actor *who,
 
 	*created = false;
 	*current_version = 0;
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	if (in->unit_id < 0 || in->version < 0) {
-		rc = fail(msg, cap, KT_EINVAL, "unit id and version cannot be negative");
+		rc = svc_fail(msg, cap, KT_EINVAL, "unit id and version cannot be negative");
 		goto out;
 	}
 	if ((rc = check_text(in->text, msg, cap)) < 0)
@@ -245,13 +228,13 @@ int svc_conclusion_draft(struct store_tx *tx, const struct svc_actor *who,
 	if (rc == 0)
 		have_latest = true;
 	else if (rc != KT_ENOTFOUND) {
-		rc = fail_store(msg, cap, rc, "reading the conclusion");
+		rc = svc_fail_store(msg, cap, rc, "reading the conclusion");
 		goto out;
 	}
 	if (in->version == 0) {
 		if (have_latest && c->state == STORE_CONCLUSION_DRAFT) {
 			*current_version = c->version;
-			rc = fail(msg, cap, KT_EEXIST,
+			rc = svc_fail(msg, cap, KT_EEXIST,
 				  "revision %d of the conclusion for %s is a draft already "
 				  "(version %" PRId64 "); edit it with that version",
 				  c->revision, where, c->version);
@@ -272,20 +255,20 @@ int svc_conclusion_draft(struct store_tx *tx, const struct svc_actor *who,
 		c->created_at = who->now;
 		rc = store_conclusion_create(tx, c);
 		if (rc < 0) {
-			rc = fail_store(msg, cap, rc, "writing the conclusion");
+			rc = svc_fail_store(msg, cap, rc, "writing the conclusion");
 			goto out;
 		}
 		*created = true;
 	} else {
 		if (!have_latest) {
-			rc = fail(msg, cap, KT_ENOTFOUND,
+			rc = svc_fail(msg, cap, KT_ENOTFOUND,
 				  "there is no conclusion for %s in plan %s yet; start one with "
 				  "version 0",
 				  where, a.number);
 			goto out;
 		}
 		if (c->state != STORE_CONCLUSION_DRAFT) {
-			rc = fail(msg, cap, KT_ESTATE,
+			rc = svc_fail(msg, cap, KT_ESTATE,
 				  "revision %d of the conclusion for %s is %s and frozen; a change "
 				  "is a new revision (draft with version 0), approved again",
 				  c->revision, where, state_name(c->state));
@@ -293,7 +276,7 @@ int svc_conclusion_draft(struct store_tx *tx, const struct svc_actor *who,
 		}
 		if (c->version != in->version) {
 			*current_version = c->version;
-			rc = fail(msg, cap, KT_ECONFLICT,
+			rc = svc_fail(msg, cap, KT_ECONFLICT,
 				  "the draft of revision %d changed meanwhile: it is at version "
 				  "%" PRId64 ", not %" PRId64 "; read it again",
 				  c->revision, c->version, in->version);
@@ -303,11 +286,11 @@ int svc_conclusion_draft(struct store_tx *tx, const struct svc_actor *who,
 						   in->finding_ids, who->now);
 		if (rc == KT_ECONFLICT) {
 			*current_version = c->version;
-			rc = fail(msg, cap, rc, "the draft changed meanwhile; read it again");
+			rc = svc_fail(msg, cap, rc, "the draft changed meanwhile; read it again");
 			goto out;
 		}
 		if (rc < 0) {
-			rc = fail_store(msg, cap, rc, "writing the conclusion");
+			rc = svc_fail_store(msg, cap, rc, "writing the conclusion");
 			goto out;
 		}
 	}
@@ -317,7 +300,7 @@ int svc_conclusion_draft(struct store_tx *tx, const struct svc_actor *who,
 		goto out;
 	rc = store_conclusion_get(tx, c->id, c);
 	if (rc < 0)
-		rc = fail_store(msg, cap, rc, "reading the conclusion back");
+		rc = svc_fail_store(msg, cap, rc, "reading the conclusion back");
 out:
 	return rc;
 }
@@ -344,20 +327,20 @@ int svc_conclusion_approve(struct store_tx *tx, const struct svc_actor *who,
 
 	*superseded_revision = 0;
 	*current_version = 0;
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	if (id <= 0 || version <= 0) {
-		rc = fail(msg, cap, KT_EINVAL,
+		rc = svc_fail(msg, cap, KT_EINVAL,
 			  "conclusion.approve needs the revision's id and "
 			  "version");
 		goto out;
 	}
 	rc = store_conclusion_get(tx, id, c);
 	if (rc == KT_ENOTFOUND) {
-		rc = fail(msg, cap, rc, "no conclusion with id %" PRId64, id);
+		rc = svc_fail(msg, cap, rc, "no conclusion with id %" PRId64, id);
 		goto out;
 	}
 	if (rc < 0) {
-		rc = fail_store(msg, cap, rc, "reading the conclusion");
+		rc = svc_fail_store(msg, cap, rc, "reading the conclusion");
 		goto out;
 	}
 	rc = load_plan(tx, ru, "conclusion.approve", c->plan_id, true, &a, who->name, msg, cap);
@@ -365,14 +348,14 @@ int svc_conclusion_approve(struct store_tx *tx, const struct svc_actor *who,
 		goto out;
 	unit_label(tx, c->unit_id, where, sizeof(where));
 	if (c->state != STORE_CONCLUSION_DRAFT) {
-		rc = fail(msg, cap, KT_ESTATE,
+		rc = svc_fail(msg, cap, KT_ESTATE,
 			  "revision %d of the conclusion for %s is %s already; it is frozen",
 			  c->revision, where, state_name(c->state));
 		goto out;
 	}
 	if (c->version != version) {
 		*current_version = c->version;
-		rc = fail(msg, cap, KT_ECONFLICT,
+		rc = svc_fail(msg, cap, KT_ECONFLICT,
 			  "the draft of revision %d changed: it is at version %" PRId64
 			  ", not %" PRId64 "; read it again before approving",
 			  c->revision, c->version, version);
@@ -387,17 +370,17 @@ int svc_conclusion_approve(struct store_tx *tx, const struct svc_actor *who,
 	rc = store_conclusion_approve(tx, c->id, version, who->user_id, who->now, digest, sig, key);
 	if (rc == KT_ECONFLICT) {
 		*current_version = c->version;
-		rc = fail(msg, cap, rc, "the draft changed meanwhile; read it again");
+		rc = svc_fail(msg, cap, rc, "the draft changed meanwhile; read it again");
 		goto out;
 	}
 	if (rc < 0) {
-		rc = fail_store(msg, cap, rc, "approving the conclusion");
+		rc = svc_fail_store(msg, cap, rc, "approving the conclusion");
 		goto out;
 	}
 	rc = store_conclusion_supersede(tx, c->plan_id, c->unit_id, c->id, who->now,
 					superseded_revision);
 	if (rc < 0) {
-		rc = fail_store(msg, cap, rc, "superseding the earlier revision");
+		rc = svc_fail_store(msg, cap, rc, "superseding the earlier revision");
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "plan %s, %s, revision %d approved%s", a.number, where,
@@ -406,7 +389,7 @@ int svc_conclusion_approve(struct store_tx *tx, const struct svc_actor *who,
 		goto out;
 	rc = store_conclusion_get(tx, c->id, c);
 	if (rc < 0) {
-		rc = fail_store(msg, cap, rc, "reading the conclusion back");
+		rc = svc_fail_store(msg, cap, rc, "reading the conclusion back");
 		goto out;
 	}
 out:
@@ -438,9 +421,9 @@ int svc_conclusion_list(struct store_tx *tx, const struct rights_user *ru, int64
 	struct plan_access a;
 	int rc;
 
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	if (unit_id < 0 || before_revision < 0)
-		return fail(msg, cap, KT_EINVAL, "unit id and revision cannot be negative");
+		return svc_fail(msg, cap, KT_EINVAL, "unit id and revision cannot be negative");
 	rc = load_plan(tx, ru, "conclusion.get", plan_id, false, &a, NULL, msg, cap);
 	if (rc < 0)
 		return rc;
@@ -448,7 +431,7 @@ int svc_conclusion_list(struct store_tx *tx, const struct rights_user *ru, int64
 		if (!a.planner && (!a.rep_unit_id || a.rep_unit_id != unit_id)) {
 			unit_label(tx, unit_id, where, sizeof(where));
 			rights_describe(&a, standing, sizeof(standing));
-			return fail(msg, cap, KT_EPERM,
+			return svc_fail(msg, cap, KT_EPERM,
 				    "conclusion.get of %s in plan %s needs a place on the team, "
 				    "to observe the plan or be its approving authority, the "
 				    "planner role, or to represent that unit; the caller is %s",
@@ -460,8 +443,8 @@ int svc_conclusion_list(struct store_tx *tx, const struct rights_user *ru, int64
 		return rc;
 	rc = store_conclusion_list(tx, plan_id, unit_id, before_revision, pass_visible, &v);
 	if (rc == KT_ENOMEM)
-		return fail(msg, cap, rc, "out of memory");
+		return svc_fail(msg, cap, rc, "out of memory");
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "reading the conclusions");
+		return svc_fail_store(msg, cap, rc, "reading the conclusions");
 	return rc;
 }

@@ -2,6 +2,7 @@
  * svc_evidence.c - the evidence service (see svc_evidence.h): input checks,
  * rights, the sequential upload, the SHA-256 check, reads, and audit rows.
  */
+#include "server/svc_common.h"
 #include "server/svc_evidence.h"
 
 #include <inttypes.h>
@@ -16,19 +17,6 @@
 #include "server/store/store.h"
 
 #define DEFAULT_TYPE "application/octet-stream"
-
-__attribute__((format(printf, 4, 5))) static int fail(char *msg, size_t cap, int rc,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && cap) {
-		va_start(ap, fmt);
-		vsnprintf(msg, cap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static int audit(struct store_tx *tx, const struct svc_actor *who, const char *action, int64_t id,
 		 const char *detail)
@@ -79,7 +67,7 @@ static int get_evidence(struct store_tx *tx, int64_t id, struct store_evidence *
 	int rc = store_evidence_get(tx, id, e);
 
 	if (rc == KT_ENOTFOUND)
-		return fail(msg, cap, rc, "no evidence with id %" PRId64, id);
+		return svc_fail(msg, cap, rc, "no evidence with id %" PRId64, id);
 	return rc;
 }
 
@@ -103,7 +91,7 @@ static int check_uploader(struct store_tx *tx, const struct svc_actor *who,
 		return rc;
 	if (e->uploaded_by != who->user_id && !rights_is_team(&a) && !a.rep_unit_id) {
 		rights_describe(&a, what, sizeof(what));
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "%s of evidence %" PRId64 " needs a place on the team of plan %s or "
 			    "the representative standing of one of its units; '%s' is %s",
 			    action, e->id, a.number, who->name, what);
@@ -123,32 +111,32 @@ int svc_evidence_begin(struct store_tx *tx, const struct svc_actor *who,
 
 	*resumed = false;
 	if (!name || kt_text_check(name, strlen(name), STORE_NAME_MAX, KT_TEXT_NONEMPTY) != 0)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "the evidence name must be 1 to %d bytes of text on one line",
 			    STORE_NAME_MAX);
 	if (content_type && content_type[0] && !type_ok(content_type))
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "the content type must look like 'application/pdf' (printable ASCII, "
 			    "at most %d bytes)",
 			    STORE_EVIDENCE_TYPE_MAX);
 	if (!content_type || !content_type[0])
 		content_type = DEFAULT_TYPE;
 	if (size == 0)
-		return fail(msg, cap, KT_EINVAL, "an evidence file cannot be empty");
+		return svc_fail(msg, cap, KT_EINVAL, "an evidence file cannot be empty");
 	if (size > SVC_EVIDENCE_MAX_BYTES)
-		return fail(msg, cap, KT_ETOOBIG,
+		return svc_fail(msg, cap, KT_ETOOBIG,
 			    "evidence of %" PRIu64 " bytes is larger than the limit of %llu bytes "
 			    "(64 MiB)",
 			    size, SVC_EVIDENCE_MAX_BYTES);
 	if (!sha256 || sha256_len != STORE_SHA256_LEN)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "sha256 must be the 32-byte SHA-256 of the content");
 	if ((rc = load(tx, ru, plan_id, &a, msg, cap)) != 0 ||
 	    (rc = rights_plan_open(&a, msg, cap)) != 0)
 		return rc;
 	if (!rights_is_team(&a) && !a.rep_unit_id) {
 		rights_describe(&a, what, sizeof(what));
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "evidence.begin needs a place on the team of plan %s or the "
 			    "representative standing of one of its units; '%s' is %s",
 			    a.number, who->name, what);
@@ -201,26 +189,26 @@ int svc_evidence_chunk(struct store_tx *tx, const struct svc_actor *who,
 	    (rc = check_uploader(tx, who, ru, &e, "evidence.chunk", msg, cap)) != 0)
 		return rc;
 	if (e.complete)
-		return fail(msg, cap, KT_ESTATE, "evidence %" PRId64 " is already complete", id);
+		return svc_fail(msg, cap, KT_ESTATE, "evidence %" PRId64 " is already complete", id);
 	if (n == 0 || n > SVC_EVIDENCE_CHUNK_BYTES)
-		return fail(msg, cap, KT_EINVAL, "a chunk holds 1 to %u bytes",
+		return svc_fail(msg, cap, KT_EINVAL, "a chunk holds 1 to %u bytes",
 			    SVC_EVIDENCE_CHUNK_BYTES);
 	if (offset != e.received) {
 		if (received)
 			*received = e.received;
-		return fail(msg, cap, KT_ECONFLICT,
+		return svc_fail(msg, cap, KT_ECONFLICT,
 			    "the chunk at offset %" PRIu64 " does not continue the upload: the "
 			    "server has %" PRIu64 " bytes of evidence %" PRId64 "; send from there",
 			    offset, e.received, id);
 	}
 	if (n > e.size - e.received)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "the chunk ends at %" PRIu64 ", past the declared size of %" PRIu64
 			    " bytes",
 			    offset + n, e.size);
 	rc = store_evidence_append(tx, id, offset, data, n, received);
 	if (rc == KT_ECONFLICT)
-		return fail(msg, cap, rc,
+		return svc_fail(msg, cap, rc,
 			    "the upload of evidence %" PRId64 " moved on; begin again", id);
 	return rc;
 }
@@ -248,7 +236,7 @@ int svc_evidence_finish(struct store_tx *tx, const struct svc_actor *who,
 	if ((rc = check_uploader(tx, who, ru, out, "evidence.finish", msg, cap)) != 0)
 		return rc;
 	if (out->received != out->size)
-		return fail(msg, cap, KT_ESTATE,
+		return svc_fail(msg, cap, KT_ESTATE,
 			    "evidence %" PRId64 " has %" PRIu64 " of its %" PRIu64
 			    " bytes; send the rest before finishing",
 			    id, out->received, out->size);
@@ -265,7 +253,7 @@ int svc_evidence_finish(struct store_tx *tx, const struct svc_actor *who,
 			return rc;
 		out->received = 0;
 		*mismatch = true;
-		fail(msg, cap, KT_EINVAL,
+		svc_fail(msg, cap, KT_EINVAL,
 		     "content does not match its SHA-256: evidence %" PRId64
 		     " was reset; upload it again",
 		     id);
@@ -287,7 +275,7 @@ int svc_evidence_rep_may_cite(struct store_tx *tx, int64_t user_id, int64_t rep_
 
 	if (rc < 0)
 		return rc == KT_ENOTFOUND
-			       ? fail(msg, cap, KT_ENOTFOUND, "there is no evidence %" PRId64,
+			       ? svc_fail(msg, cap, KT_ENOTFOUND, "there is no evidence %" PRId64,
 				      evidence_id)
 			       : rc;
 	if (e.uploaded_by == user_id)
@@ -296,7 +284,7 @@ int svc_evidence_rep_may_cite(struct store_tx *tx, int64_t user_id, int64_t rep_
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "evidence %" PRId64 " was not uploaded by you nor attached to a record "
 			    "of your unit you may see; a unit representative cites only those",
 			    evidence_id);
@@ -324,18 +312,18 @@ int svc_evidence_read(struct store_tx *tx, const struct rights_user *ru, int64_t
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			return fail(msg, cap_msg, KT_EPERM,
+			return svc_fail(msg, cap_msg, KT_EPERM,
 				    "evidence %" PRId64 " is not attached to a record of your unit "
 				    "that you may see; a unit representative reads only those",
 				    id);
 	}
 	if (!out->complete)
-		return fail(msg, cap_msg, KT_ESTATE,
+		return svc_fail(msg, cap_msg, KT_ESTATE,
 			    "evidence %" PRId64 " is not complete yet (%" PRIu64 " of %" PRIu64
 			    " bytes)",
 			    id, out->received, out->size);
 	if (offset > out->size)
-		return fail(msg, cap_msg, KT_ERANGE,
+		return svc_fail(msg, cap_msg, KT_ERANGE,
 			    "offset %" PRIu64 " is past the end (%" PRIu64 " bytes)", offset,
 			    out->size);
 	if (cap > SVC_EVIDENCE_CHUNK_BYTES)
@@ -346,7 +334,7 @@ int svc_evidence_read(struct store_tx *tx, const struct rights_user *ru, int64_t
 		return 0;
 	rc = store_evidence_read(tx, id, offset, buf, cap, n);
 	if (rc == 0 && *n != cap)
-		return fail(msg, cap_msg, KT_ECORRUPT,
+		return svc_fail(msg, cap_msg, KT_ECORRUPT,
 			    "evidence %" PRId64 " is missing stored content at offset %" PRIu64, id,
 			    offset + *n);
 	return rc;
@@ -359,23 +347,23 @@ int svc_evidence_check_refs(struct store_tx *tx, int64_t plan_id, const int64_t 
 	int rc;
 
 	if (n > max)
-		return fail(msg, cap, KT_EINVAL, "a record refers to at most %zu evidence files",
+		return svc_fail(msg, cap, KT_EINVAL, "a record refers to at most %zu evidence files",
 			    max);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < i; j++)
 			if (ids[j] == ids[i])
-				return fail(msg, cap, KT_EINVAL,
+				return svc_fail(msg, cap, KT_EINVAL,
 					    "evidence %" PRId64 " is listed twice", ids[i]);
 		rc = store_evidence_get(tx, ids[i], &e);
 		if (rc == KT_ENOTFOUND || (rc == 0 && e.plan_id != plan_id))
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "evidence %" PRId64 " is not evidence of this plan (upload it "
 				    "to the plan first)",
 				    ids[i]);
 		if (rc != 0)
 			return rc;
 		if (!e.complete)
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "evidence %" PRId64 " is not complete: finish its upload first",
 				    ids[i]);
 	}

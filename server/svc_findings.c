@@ -18,6 +18,7 @@
  * then svc_finding_next()) and is written by save() as the next version
  * with its revision.
  */
+#include "server/svc_common.h"
 #include "server/svc_findings.h"
 
 #include <inttypes.h>
@@ -113,19 +114,6 @@ bool svc_finding_client_id_ok(const char *id)
 	return true;
 }
 
-__attribute__((format(printf, 4, 5))) static int fail(char *msg, size_t cap, int rc,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && cap) {
-		va_start(ap, fmt);
-		vsnprintf(msg, cap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static int audit(struct store_tx *tx, const struct svc_actor *who, const char *action, int64_t id,
 		 const char *detail)
 {
@@ -152,26 +140,26 @@ static int check_text(const char *field, const char *s, size_t max, unsigned fla
 	case 0:
 		return 0;
 	case KT_EUTF8:
-		return fail(msg, cap, rc, "%s is not valid UTF-8", field);
+		return svc_fail(msg, cap, rc, "%s is not valid UTF-8", field);
 	case KT_ETOOBIG:
-		return fail(msg, cap, rc, "%s is longer than %zu bytes", field, max);
+		return svc_fail(msg, cap, rc, "%s is longer than %zu bytes", field, max);
 	default:
 		if (flags & KT_TEXT_NONEMPTY)
-			return fail(msg, cap, rc, "%s is empty or has a control character", field);
-		return fail(msg, cap, rc, "%s has a control character", field);
+			return svc_fail(msg, cap, rc, "%s is empty or has a control character", field);
+		return svc_fail(msg, cap, rc, "%s has a control character", field);
 	}
 }
 
 static int check_area_kind(int area, int kind, const struct store_plan *p, char *msg, size_t cap)
 {
 	if (area < AREA_FIRST || area > AREA_LAST)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "area must be one of the reform areas 1..7, not %d", area);
 	if (kind < KIND_FIRST || kind > KIND_LAST)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "kind must be strength (1) or shortcoming (2), not %d", kind);
 	if (p && p->areas && !(p->areas & (1u << area)))
-		return fail(msg, cap, KT_EINVAL, "area %d is not in the scope of plan %s", area,
+		return svc_fail(msg, cap, KT_EINVAL, "area %d is not in the scope of plan %s", area,
 			    p->number);
 	return 0;
 }
@@ -221,7 +209,7 @@ static int get_finding(struct store_tx *tx, int64_t id, struct store_finding *f,
 	int rc = store_finding_get(tx, id, f);
 
 	if (rc == KT_ENOTFOUND)
-		return fail(msg, cap, rc, "no finding with id %" PRId64, id);
+		return svc_fail(msg, cap, rc, "no finding with id %" PRId64, id);
 	return rc;
 }
 
@@ -231,7 +219,7 @@ static int get_plan(struct store_tx *tx, int64_t plan_id, struct store_plan *p, 
 	int rc = store_plan_get(tx, plan_id, p);
 
 	if (rc == KT_ENOTFOUND)
-		return fail(msg, cap, rc, "no plan with id %" PRId64, plan_id);
+		return svc_fail(msg, cap, rc, "no plan with id %" PRId64, plan_id);
 	return rc;
 }
 
@@ -260,11 +248,11 @@ static int check_visible(const struct plan_access *a, const struct store_finding
 	if ((states & STATE_BIT(f->state)) && (!only_unit || only_unit == f->unit_id))
 		return 0;
 	if (a->rep_unit_id && !rights_is_team(a) && !a->observer && !a->authority && !a->planner)
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "finding %" PRId64 " is not visible to '%s': a unit representative "
 			    "sees only accepted findings of their own unit",
 			    f->id, username);
-	return fail(msg, cap, KT_EPERM,
+	return svc_fail(msg, cap, KT_EPERM,
 		    "finding %" PRId64 " is a team %s, visible to the team of plan %s only", f->id,
 		    svc_finding_state_name(f->state), a->number);
 }
@@ -301,7 +289,7 @@ static int change_check(struct store_tx *tx, const struct svc_actor *who,
 	if (version != f->version) {
 		if (current_version)
 			*current_version = f->version;
-		return fail(msg, cap, KT_ECONFLICT,
+		return svc_fail(msg, cap, KT_ECONFLICT,
 			    "finding %" PRId64 " changed: this %s is based on version %" PRId64
 			    ", it is now at version %" PRId64 "; read it again",
 			    f->id, op_names[op], version, f->version);
@@ -309,10 +297,10 @@ static int change_check(struct store_tx *tx, const struct svc_actor *who,
 	*to = svc_finding_next(op, f->state, submit);
 	if (*to < 0) {
 		if (f->state == SVC_FINDING_ACCEPTED)
-			return fail(msg, cap, KT_ESTATE,
+			return svc_fail(msg, cap, KT_ESTATE,
 				    "finding %" PRId64 " is accepted and frozen: it cannot %s",
 				    f->id, op == SVC_FOP_EDIT ? "be edited" : op_names[op]);
-		return fail(msg, cap, KT_ESTATE, "a %s finding cannot %s (finding %" PRId64 "); %s",
+		return svc_fail(msg, cap, KT_ESTATE, "a %s finding cannot %s (finding %" PRId64 "); %s",
 			    svc_finding_state_name(f->state), op_names[op], f->id,
 			    f->state == SVC_FINDING_SUBMITTED
 				? "it waits for the leader's review (accept or return)"
@@ -334,7 +322,7 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 	*created = false;
 	if (!svc_finding_client_id_ok(client_id)) {
 		rc =
-		    fail(msg, cap, KT_EINVAL,
+		    svc_fail(msg, cap, KT_EINVAL,
 			 "client_id must be %d to %d bytes of A-Z, a-z, 0-9, '.', '_', ':' and '-'",
 			 CLIENT_ID_MIN, STORE_FINDING_CLIENT_ID_MAX);
 		goto out;
@@ -352,7 +340,7 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 	rc = store_finding_get_by_client(tx, who->user_id, client_id, out);
 	if (rc == 0) {
 		if (out->plan_id != plan_id || out->unit_id != unit_id)
-			rc = fail(msg, cap, KT_EEXIST,
+			rc = svc_fail(msg, cap, KT_EEXIST,
 				  "client_id '%s' was already used for finding %" PRId64
 				  " of another plan or unit",
 				  client_id, out->id);
@@ -402,7 +390,7 @@ static int save(struct store_tx *tx, const struct svc_actor *who, struct store_f
 		if (cur && store_finding_get(tx, f->id, cur) == 0 && current_version)
 			*current_version = cur->version;
 		free(cur);
-		return fail(msg, cap, rc, "finding %" PRId64 " changed meanwhile; read it again",
+		return svc_fail(msg, cap, rc, "finding %" PRId64 " changed meanwhile; read it again",
 			    f->id);
 	}
 	if (rc != 0)
@@ -490,7 +478,7 @@ int svc_finding_review(struct store_tx *tx, const struct svc_actor *who,
 
 	if (!accept) {
 		if (!reason || !reason[0])
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "returning a finding needs a reason for its authors");
 		if ((rc = check_text("reason", reason, STORE_FINDING_REASON_MAX,
 				     KT_TEXT_NONEMPTY | KT_TEXT_MULTILINE, msg, cap)))
@@ -555,9 +543,9 @@ int svc_finding_list(struct store_tx *tx, const struct rights_user *ru,
 	int rc;
 
 	if (q->state < 0 || q->state > SVC_FINDING_RETURNED)
-		return fail(msg, cap, KT_EINVAL, "state must be 0..4, not %d", q->state);
+		return svc_fail(msg, cap, KT_EINVAL, "state must be 0..4, not %d", q->state);
 	if (q->area < 0 || q->area > AREA_LAST)
-		return fail(msg, cap, KT_EINVAL, "area must be 0..7, not %d", q->area);
+		return svc_fail(msg, cap, KT_EINVAL, "area must be 0..7, not %d", q->area);
 	if ((rc = rights_load(tx, ru, q->plan_id, &a, msg, cap)) != 0)
 		return rc;
 	flt.plan_id = q->plan_id;
@@ -567,7 +555,7 @@ int svc_finding_list(struct store_tx *tx, const struct rights_user *ru,
 	flt.unit_id = q->unit_id;
 	if (only_unit) {
 		if (q->unit_id && q->unit_id != only_unit)
-			return fail(msg, cap, KT_EPERM,
+			return svc_fail(msg, cap, KT_EPERM,
 				    "a unit representative sees only the findings of their own "
 				    "unit (unit %" PRId64 "), not of unit %" PRId64,
 				    only_unit, q->unit_id);

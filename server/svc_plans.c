@@ -16,6 +16,7 @@
  *   plan.update, team.set, team.member, observer.set   planner or the plan's leader
  *   plan.assign, plan.close                            the plan's leader
  */
+#include "server/svc_common.h"
 #include "server/svc_plans.h"
 
 #include <stdarg.h>
@@ -62,21 +63,6 @@ const char *svc_signer_name(int signer)
 	return signer >= 1 && signer <= SVC_SIGNER_MAX ? signer_names[signer] : NULL;
 }
 
-static int fail(char *msg, size_t cap, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *msg, size_t cap, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && cap) {
-		va_start(ap, fmt);
-		vsnprintf(msg, cap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 static int audit(struct store_tx *tx, const struct svc_actor *who, const char *action,
 		 const char *type, int64_t id, const char *detail)
 {
@@ -104,9 +90,9 @@ static int check_line(const char *what, const char *s, size_t max, char *msg, si
 	int rc = kt_text_check(nz(s), strlen(nz(s)), max, KT_TEXT_NONEMPTY);
 
 	if (rc == KT_ETOOBIG)
-		return fail(msg, cap, rc, "%s is longer than %zu bytes", what, max);
+		return svc_fail(msg, cap, rc, "%s is longer than %zu bytes", what, max);
 	if (rc != 0)
-		return fail(msg, cap, rc, "%s must be 1 to %zu bytes of text on one line", what,
+		return svc_fail(msg, cap, rc, "%s must be 1 to %zu bytes of text on one line", what,
 			    max);
 	return 0;
 }
@@ -121,7 +107,7 @@ static int check_date(const char *what, const char *s, char *msg, size_t cap)
 	for (char *p = shown; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = '?';
-	return fail(msg, cap, KT_EINVAL, "%s '%s' is not a date YYYY-MM-DD of the calendar", what,
+	return svc_fail(msg, cap, KT_EINVAL, "%s '%s' is not a date YYYY-MM-DD of the calendar", what,
 		    shown);
 }
 
@@ -140,7 +126,7 @@ static int require_planner_or_leader(const struct plan_access *a, const char *ac
 	if (a->planner || rights_is_leader(a))
 		return 0;
 	rights_describe(a, what, sizeof(what));
-	return fail(msg, cap, KT_EPERM,
+	return svc_fail(msg, cap, KT_EPERM,
 		    "%s needs the role planner or the team role leader in plan %s; '%s' is %s",
 		    action, a->number, caller(who), what);
 }
@@ -149,7 +135,7 @@ static int load(struct store_tx *tx, const struct rights_user *u, int64_t plan_i
 		struct plan_access *a, char *msg, size_t cap)
 {
 	if (plan_id <= 0)
-		return fail(msg, cap, KT_EINVAL, "name the plan (its id or its number)");
+		return svc_fail(msg, cap, KT_EINVAL, "name the plan (its id or its number)");
 	return rights_load(tx, u, plan_id, a, msg, cap);
 }
 
@@ -202,7 +188,7 @@ static int check_areas(const int *areas, size_t n, uint32_t *bits, char *msg, si
 	*bits = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (areas[i] < 1 || areas[i] > SVC_AREA_MAX)
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "area %d is not a reform area (1 direction .. 7 digital-gov)",
 				    areas[i]);
 		*bits |= 1u << areas[i];
@@ -224,24 +210,24 @@ static int check_chain(const int *chain, size_t n, int *out, size_t *nout, char 
 		return 0;
 	}
 	if (n > SVC_SIGNER_MAX)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "a review chain has at most %d steps, each signer once",
 			    SVC_SIGNER_MAX);
 	for (size_t i = 0; i < n; i++) {
 		if (chain[i] < 1 || chain[i] > SVC_SIGNER_MAX)
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "review chain step %zu: %d is not a signer (unit_rep, leader, "
 				    "deputy, authority)",
 				    i + 1, chain[i]);
 		if (seen[chain[i]])
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "review chain: %s appears twice; each signer signs once",
 				    svc_signer_name(chain[i]));
 		seen[chain[i]] = true;
 		out[i] = chain[i];
 	}
 	if (chain[0] != SIGNER_UNIT_REP)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "a review chain starts with unit_rep (the unit submits its review), "
 			    "not %s",
 			    svc_signer_name(chain[0]));
@@ -257,7 +243,7 @@ static int check_period(const char *from, const char *to, char *msg, size_t cap)
 	    (rc = check_date("period end", to, msg, cap)) != 0)
 		return rc;
 	if (kt_date_cmp(from, to) > 0)
-		return fail(msg, cap, KT_EINVAL, "the period starts (%s) after it ends (%s)", from,
+		return svc_fail(msg, cap, KT_EINVAL, "the period starts (%s) after it ends (%s)", from,
 			    to);
 	return 0;
 }
@@ -271,17 +257,17 @@ static int check_authority(struct store_tx *tx, const char *username, int64_t *u
 
 	rc = store_user_get_by_name(tx, username, &usr);
 	if (rc == KT_ENOTFOUND)
-		return fail(msg, cap, KT_ENOTFOUND, "no user '%.64s' (the approving authority)",
+		return svc_fail(msg, cap, KT_ENOTFOUND, "no user '%.64s' (the approving authority)",
 			    username);
 	if (rc < 0)
 		return rc;
 	if (!(usr.roles & STORE_ROLE_BIT(ROLE_AUTHORITY)))
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "'%s' cannot be the approving authority: the account lacks the role "
 			    "authority",
 			    usr.username);
 	if (usr.disabled)
-		return fail(msg, cap, KT_ESTATE, "the account '%s' is disabled", usr.username);
+		return svc_fail(msg, cap, KT_ESTATE, "the account '%s' is disabled", usr.username);
 	*user_id = usr.id;
 	return 0;
 }
@@ -294,9 +280,9 @@ static int resolve_units(struct store_tx *tx, char *const *codes, size_t n, int6
 	int rc;
 
 	if (n == 0)
-		return fail(msg, cap, KT_EINVAL, "a plan needs at least one unit to inspect");
+		return svc_fail(msg, cap, KT_EINVAL, "a plan needs at least one unit to inspect");
 	if (n > SVC_PLAN_UNITS_MAX)
-		return fail(msg, cap, KT_ELIMIT, "a plan has at most %d units; %zu were given",
+		return svc_fail(msg, cap, KT_ELIMIT, "a plan has at most %d units; %zu were given",
 			    SVC_PLAN_UNITS_MAX, n);
 	for (size_t i = 0; i < n; i++) {
 		rc = check_line("a unit code", codes[i], STORE_CODE_MAX, msg, cap);
@@ -304,17 +290,17 @@ static int resolve_units(struct store_tx *tx, char *const *codes, size_t n, int6
 			return rc;
 		rc = store_unit_get_by_code(tx, codes[i], &unit);
 		if (rc == KT_ENOTFOUND)
-			return fail(msg, cap, KT_ENOTFOUND, "no unit with code '%s'", codes[i]);
+			return svc_fail(msg, cap, KT_ENOTFOUND, "no unit with code '%s'", codes[i]);
 		if (rc < 0)
 			return rc;
 		if (unit.status != 1)
-			return fail(msg, cap, KT_ESTATE,
+			return svc_fail(msg, cap, KT_ESTATE,
 				    "unit %s (%s) was merged into unit %lld; name the unit it "
 				    "became",
 				    unit.code, unit.name, (long long)unit.merged_into);
 		for (size_t j = 0; j < i; j++)
 			if (ids[j] == unit.id)
-				return fail(msg, cap, KT_EINVAL, "unit %s is named twice",
+				return svc_fail(msg, cap, KT_EINVAL, "unit %s is named twice",
 					    unit.code);
 		ids[i] = unit.id;
 	}
@@ -336,14 +322,14 @@ int svc_plan_create(struct store_tx *tx, const struct svc_actor *who, const stru
 
 	memset(out, 0, sizeof(*out));
 	if (!HAS_ROLE(u, ROLE_PLANNER))
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "plan.create needs the role planner; '%s' does not "
 			    "have it",
 			    caller(who));
 	n_cid = strlen(nz(spec->client_id));
 	if (n_cid < SVC_CLIENT_ID_MIN || n_cid > STORE_CLIENT_ID_MAX ||
 	    kt_text_check(spec->client_id, n_cid, STORE_CLIENT_ID_MAX, KT_TEXT_NONEMPTY) != 0)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "client_id must be %d to %d bytes of text on one line (a retry sends "
 			    "the same one)",
 			    SVC_CLIENT_ID_MIN, STORE_CLIENT_ID_MAX);
@@ -384,7 +370,7 @@ int svc_plan_create(struct store_tx *tx, const struct svc_actor *who, const stru
 	}
 	rc = store_plan_get_by_number_date(tx, spec->number, spec->issued_on, dup);
 	if (rc == 0) {
-		rc = fail(msg, cap, KT_EEXIST, "plan %s of %s is already registered (id %lld): %s",
+		rc = svc_fail(msg, cap, KT_EEXIST, "plan %s of %s is already registered (id %lld): %s",
 			  dup->number, dup->issued_on, (long long)dup->id, dup->title);
 		goto out;
 	}
@@ -402,7 +388,7 @@ int svc_plan_create(struct store_tx *tx, const struct svc_actor *who, const stru
 	p->created_at = who->now;
 	rc = store_plan_create(tx, p);
 	if (rc == KT_EEXIST) {
-		rc = fail(msg, cap, KT_EEXIST, "plan %s of %s is already registered", p->number,
+		rc = svc_fail(msg, cap, KT_EEXIST, "plan %s of %s is already registered", p->number,
 			  p->issued_on);
 		goto out;
 	}
@@ -493,7 +479,7 @@ int svc_plan_resolve(struct store_tx *tx, const struct rights_user *u, int64_t i
 		r.suffix = at + 1;
 		if (!(strlen(r.suffix) == 4 && strspn(r.suffix, "0123456789") == 4) &&
 		    !kt_date_valid(r.suffix))
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "after '@' comes the issue year or date (06/KH-UBND@2022)");
 	}
 	rc = store_plan_find_by_number(tx, num, resolve_one, &r);
@@ -506,16 +492,16 @@ int svc_plan_resolve(struct store_tx *tx, const struct rights_user *u, int64_t i
 		return 0;
 	}
 	if (r.visible > 1)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "%zu plans are numbered %s: %s; name one as %s@YEAR or by its id",
 			    r.visible, num, r.list, num);
 	if (r.matched)
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "you have no standing in plan %s: not on its team, not an observer, "
 			    "not its approving authority, not a planner, and not the "
 			    "representative of one of its units",
 			    num);
-	return fail(msg, cap, KT_ENOTFOUND, "no plan numbered %s%s%s", num,
+	return svc_fail(msg, cap, KT_ENOTFOUND, "no plan numbered %s%s%s", num,
 		    r.suffix[0] ? " issued in " : "", r.suffix);
 }
 
@@ -642,7 +628,7 @@ int svc_plan_list(struct store_tx *tx, const struct rights_user *u, bool include
 
 	w.out = malloc(sizeof(*w.out));
 	if (!w.out)
-		return fail(msg, cap, KT_ENOMEM, "out of memory");
+		return svc_fail(msg, cap, KT_ENOMEM, "out of memory");
 	rc = store_plan_list(tx, HAS_ROLE(u, ROLE_PLANNER), u->user_id, rep_unit, include_closed,
 			     list_one, &w);
 	free(w.out);
@@ -698,7 +684,7 @@ static int drop_units(struct store_tx *tx, const struct svc_actor *who, const st
 		if (use.findings || use.conclusions || use.recommendations || use.reviews) {
 			if (store_unit_get(tx, old[i], &unit) < 0)
 				snprintf(unit.code, sizeof(unit.code), "%lld", (long long)old[i]);
-			return fail(msg, cap, KT_ESTATE,
+			return svc_fail(msg, cap, KT_ESTATE,
 				    "unit %s cannot leave plan %s: it already has %lld findings, "
 				    "%lld conclusions, %lld recommendations and %lld reviews",
 				    unit.code, p->number, (long long)use.findings,
@@ -748,7 +734,7 @@ int svc_plan_update(struct store_tx *tx, const struct svc_actor *who, const stru
 		goto out;
 	if (version != p->version) {
 		*current_version = p->version;
-		rc = fail(msg, cap, KT_ECONFLICT,
+		rc = svc_fail(msg, cap, KT_ECONFLICT,
 			  "plan %s changed: it is at version %lld, this edit is based on %lld; "
 			  "read it again and redo the edit",
 			  p->number, (long long)p->version, (long long)version);
@@ -775,7 +761,7 @@ int svc_plan_update(struct store_tx *tx, const struct svc_actor *who, const stru
 		if (rc < 0)
 			goto out;
 		if (c.bad) {
-			rc = fail(msg, cap, KT_ESTATE,
+			rc = svc_fail(msg, cap, KT_ESTATE,
 				  "the period %s .. %s would leave %lld assignments outside it "
 				  "(e.g. %s); change those first",
 				  from, to, (long long)c.bad, c.first);
@@ -802,7 +788,7 @@ int svc_plan_update(struct store_tx *tx, const struct svc_actor *who, const stru
 			if ((rc = store_plan_review_count(tx, plan_id, &nreviews)) < 0)
 				goto out;
 			if (nreviews) {
-				rc = fail(msg, cap, KT_ESTATE,
+				rc = svc_fail(msg, cap, KT_ESTATE,
 					  "the review chain of plan %s cannot change: %lld reviews "
 					  "are already recorded under it",
 					  p->number, (long long)nreviews);
@@ -834,7 +820,7 @@ int svc_plan_update(struct store_tx *tx, const struct svc_actor *who, const stru
 	}
 	if (!nz(spec->title)[0] && !nz(spec->period_start)[0] && !nz(spec->period_end)[0] &&
 	    !spec->n_areas && !nz(spec->authority)[0] && !spec->n_chain && !spec->n_units) {
-		rc = fail(msg, cap, KT_EINVAL,
+		rc = svc_fail(msg, cap, KT_EINVAL,
 			  "nothing to change: give a title, period, areas, "
 			  "units, authority or review chain");
 		goto out;
@@ -842,7 +828,7 @@ int svc_plan_update(struct store_tx *tx, const struct svc_actor *who, const stru
 	rc = store_plan_update(tx, p, version, who->now);
 	if (rc == KT_ECONFLICT) {
 		*current_version = version + 1;
-		rc = fail(msg, cap, KT_ECONFLICT, "plan %s changed meanwhile; read it again",
+		rc = svc_fail(msg, cap, KT_ECONFLICT, "plan %s changed meanwhile; read it again",
 			  p->number);
 		goto out;
 	}
@@ -889,14 +875,14 @@ int svc_team_set(struct store_tx *tx, const struct svc_actor *who, const struct 
 		goto out;
 	if (version != p->version) {
 		*current_version = p->version;
-		rc = fail(msg, cap, KT_ECONFLICT,
+		rc = svc_fail(msg, cap, KT_ECONFLICT,
 			  "plan %s changed: it is at version %lld, this edit is based on %lld; "
 			  "read it again and redo the edit",
 			  p->number, (long long)p->version, (long long)version);
 		goto out;
 	}
 	if (kt_date_cmp(decision_date, p->issued_on) < 0) {
-		rc = fail(msg, cap, KT_EINVAL,
+		rc = svc_fail(msg, cap, KT_EINVAL,
 			  "the team decision (%s) cannot come before the plan it carries out (%s "
 			  "of %s)",
 			  decision_date, p->number, p->issued_on);
@@ -907,7 +893,7 @@ int svc_team_set(struct store_tx *tx, const struct svc_actor *who, const struct 
 	rc = store_plan_update(tx, p, version, who->now);
 	if (rc == KT_ECONFLICT) {
 		*current_version = version + 1;
-		rc = fail(msg, cap, KT_ECONFLICT, "plan %s changed meanwhile; read it again",
+		rc = svc_fail(msg, cap, KT_ECONFLICT, "plan %s changed meanwhile; read it again",
 			  p->number);
 		goto out;
 	}
@@ -961,7 +947,7 @@ static int group_for(struct store_tx *tx, const struct svc_actor *who, const str
 	if ((rc = store_group_list(tx, p->id, count_group, &n)) < 0)
 		return rc;
 	if (n >= SVC_PLAN_GROUPS_MAX)
-		return fail(msg, cap, KT_ELIMIT, "plan %s has %d working groups, the most it may",
+		return svc_fail(msg, cap, KT_ELIMIT, "plan %s has %d working groups, the most it may",
 			    p->number, SVC_PLAN_GROUPS_MAX);
 	memset(g, 0, sizeof(*g));
 	g->plan_id = p->id;
@@ -993,7 +979,7 @@ int svc_team_member_set(struct store_tx *tx, const struct svc_actor *who,
 	    (rc = rights_plan_open(&a, msg, cap)) != 0)
 		return rc;
 	if (role < STORE_TEAM_NONE || role > STORE_TEAM_SECRETARY)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "team role %d is not one of leader, deputy, member, secretary (or none "
 			    "to remove)",
 			    role);
@@ -1001,7 +987,7 @@ int svc_team_member_set(struct store_tx *tx, const struct svc_actor *who,
 		return rc;
 	rc = store_user_get_by_name(tx, username, &usr);
 	if (rc == KT_ENOTFOUND)
-		return fail(msg, cap, rc, "no user '%s'", username);
+		return svc_fail(msg, cap, rc, "no user '%s'", username);
 	if (rc < 0)
 		return rc;
 	p = calloc(1, sizeof(*p));
@@ -1022,7 +1008,7 @@ int svc_team_member_set(struct store_tx *tx, const struct svc_actor *who,
 
 	if (role == STORE_TEAM_NONE) {
 		if (!on_team) {
-			rc = fail(msg, cap, KT_ENOTFOUND, "'%s' is not on the team of plan %s",
+			rc = svc_fail(msg, cap, KT_ENOTFOUND, "'%s' is not on the team of plan %s",
 				  usr.username, p->number);
 			goto out;
 		}
@@ -1039,14 +1025,14 @@ int svc_team_member_set(struct store_tx *tx, const struct svc_actor *who,
 		goto out;
 	}
 	if (!(usr.roles & STORE_ROLE_BIT(ROLE_INSPECTOR))) {
-		rc = fail(msg, cap, KT_EINVAL,
+		rc = svc_fail(msg, cap, KT_EINVAL,
 			  "'%s' cannot join the team of plan %s: only accounts with the role "
 			  "inspector may be on a team",
 			  usr.username, p->number);
 		goto out;
 	}
 	if (usr.disabled) {
-		rc = fail(msg, cap, KT_ESTATE, "the account '%s' is disabled", usr.username);
+		rc = svc_fail(msg, cap, KT_ESTATE, "the account '%s' is disabled", usr.username);
 		goto out;
 	}
 	if (role == STORE_TEAM_LEADER) {
@@ -1054,7 +1040,7 @@ int svc_team_member_set(struct store_tx *tx, const struct svc_actor *who,
 		if (rc < 0 && rc != KT_ENOTFOUND)
 			goto out;
 		if (rc == 0 && leader.user_id != usr.id) {
-			rc = fail(msg, cap, KT_ESTATE,
+			rc = svc_fail(msg, cap, KT_ESTATE,
 				  "plan %s already has a leader, '%s' (%s); a team has one leader: "
 				  "give '%s' another role first",
 				  p->number, leader.username, leader.full_name, leader.username);
@@ -1067,7 +1053,7 @@ int svc_team_member_set(struct store_tx *tx, const struct svc_actor *who,
 		if ((rc = store_team_list(tx, plan_id, count_member, &n)) < 0)
 			goto out;
 		if (n >= SVC_PLAN_TEAM_MAX) {
-			rc = fail(msg, cap, KT_ELIMIT,
+			rc = svc_fail(msg, cap, KT_ELIMIT,
 				  "the team of plan %s has %d members, the "
 				  "most it may",
 				  p->number, SVC_PLAN_TEAM_MAX);
@@ -1125,16 +1111,16 @@ int svc_assign(struct store_tx *tx, const struct svc_actor *who, const struct ri
 	if ((rc = check_line("the unit code", unit_code, STORE_CODE_MAX, msg, cap)) != 0)
 		return rc;
 	if (nz(group)[0] && nz(username)[0])
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "assign the unit to a working group or to one member, not both");
 	if (!nz(group)[0] && !nz(username)[0])
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "name the working group or the member the unit is assigned to");
 	if ((rc = check_date("the first day", date_from, msg, cap)) != 0 ||
 	    (rc = check_date("the last day", date_to, msg, cap)) != 0)
 		return rc;
 	if (kt_date_cmp(date_from, date_to) > 0)
-		return fail(msg, cap, KT_EINVAL, "the assignment starts (%s) after it ends (%s)",
+		return svc_fail(msg, cap, KT_EINVAL, "the assignment starts (%s) after it ends (%s)",
 			    date_from, date_to);
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -1143,7 +1129,7 @@ int svc_assign(struct store_tx *tx, const struct svc_actor *who, const struct ri
 		goto out;
 	rc = store_unit_get_by_code(tx, unit_code, &unit);
 	if (rc == KT_ENOTFOUND) {
-		rc = fail(msg, cap, rc, "no unit with code '%s'", unit_code);
+		rc = svc_fail(msg, cap, rc, "no unit with code '%s'", unit_code);
 		goto out;
 	}
 	if (rc < 0)
@@ -1151,13 +1137,13 @@ int svc_assign(struct store_tx *tx, const struct svc_actor *who, const struct ri
 	if ((rc = store_plan_has_unit(tx, plan_id, unit.id)) < 0)
 		goto out;
 	if (rc == 0) {
-		rc = fail(msg, cap, KT_EINVAL, "unit %s (%s) is not one of the units of plan %s",
+		rc = svc_fail(msg, cap, KT_EINVAL, "unit %s (%s) is not one of the units of plan %s",
 			  unit.code, unit.name, p->number);
 		goto out;
 	}
 	if (!kt_date_within(date_from, p->period_start, p->period_end) ||
 	    !kt_date_within(date_to, p->period_start, p->period_end)) {
-		rc = fail(msg, cap, KT_EINVAL,
+		rc = svc_fail(msg, cap, KT_EINVAL,
 			  "the assignment %s .. %s lies outside the period of plan %s (%s .. %s)",
 			  date_from, date_to, p->number, p->period_start, p->period_end);
 		goto out;
@@ -1168,7 +1154,7 @@ int svc_assign(struct store_tx *tx, const struct svc_actor *who, const struct ri
 			goto out;
 		rc = store_group_get_by_name(tx, plan_id, group, &g);
 		if (rc == KT_ENOTFOUND) {
-			rc = fail(msg, cap, rc,
+			rc = svc_fail(msg, cap, rc,
 				  "plan %s has no working group '%s'; put members in it first "
 				  "(team add PLAN USER --role member --group NAME)",
 				  p->number, group);
@@ -1183,14 +1169,14 @@ int svc_assign(struct store_tx *tx, const struct svc_actor *who, const struct ri
 			goto out;
 		rc = store_user_get_by_name(tx, username, &usr);
 		if (rc == KT_ENOTFOUND) {
-			rc = fail(msg, cap, rc, "no user '%s'", username);
+			rc = svc_fail(msg, cap, rc, "no user '%s'", username);
 			goto out;
 		}
 		if (rc < 0)
 			goto out;
 		rc = store_team_get(tx, plan_id, usr.id, &member);
 		if (rc == KT_ENOTFOUND) {
-			rc = fail(msg, cap, KT_EINVAL,
+			rc = svc_fail(msg, cap, KT_EINVAL,
 				  "'%s' is not on the team of plan %s; only team members are "
 				  "assigned to units",
 				  usr.username, p->number);
@@ -1204,7 +1190,7 @@ int svc_assign(struct store_tx *tx, const struct svc_actor *who, const struct ri
 	if ((rc = store_assignment_list(tx, plan_id, 0, count_assignment, &n)) < 0)
 		goto out;
 	if (n >= SVC_PLAN_ASSIGNMENTS_MAX) {
-		rc = fail(msg, cap, KT_ELIMIT, "plan %s has %d assignments, the most it may",
+		rc = svc_fail(msg, cap, KT_ELIMIT, "plan %s has %d assignments, the most it may",
 			  p->number, SVC_PLAN_ASSIGNMENTS_MAX);
 		goto out;
 	}
@@ -1248,20 +1234,20 @@ int svc_observer_set(struct store_tx *tx, const struct svc_actor *who, const str
 		return rc;
 	rc = store_user_get_by_name(tx, username, &usr);
 	if (rc == KT_ENOTFOUND)
-		return fail(msg, cap, rc, "no user '%s'", username);
+		return svc_fail(msg, cap, rc, "no user '%s'", username);
 	if (rc < 0)
 		return rc;
 	if (remove) {
 		rc = store_observer_remove(tx, plan_id, usr.id);
 		if (rc == KT_ENOTFOUND)
-			return fail(msg, cap, rc, "'%s' is not an observer of plan %s",
+			return svc_fail(msg, cap, rc, "'%s' is not an observer of plan %s",
 				    usr.username, a.number);
 		if (rc < 0)
 			return rc;
 		*changed = true;
 	} else {
 		if (!(usr.roles & STORE_ROLE_BIT(ROLE_OBSERVER)))
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "'%s' cannot observe plan %s: the account lacks the role "
 				    "observer",
 				    usr.username, a.number);
@@ -1272,7 +1258,7 @@ int svc_observer_set(struct store_tx *tx, const struct svc_actor *who, const str
 			return rc;
 		if (rc == 0) {
 			if (n >= SVC_PLAN_OBSERVERS_MAX)
-				return fail(msg, cap, KT_ELIMIT,
+				return svc_fail(msg, cap, KT_ELIMIT,
 					    "plan %s has %d observers, the most it may", a.number,
 					    SVC_PLAN_OBSERVERS_MAX);
 			if ((rc = store_observer_add(tx, plan_id, usr.id)) < 0)
@@ -1353,7 +1339,7 @@ int svc_plan_close(struct store_tx *tx, const struct svc_actor *who, const struc
 	    (rc = rights_require_leader(&a, "plan.close", caller(who), msg, cap)) != 0)
 		return rc;
 	if (a.status == STORE_PLAN_CLOSED)
-		return fail(msg, cap, KT_ESTATE, "plan %s is already closed", a.number);
+		return svc_fail(msg, cap, KT_ESTATE, "plan %s is already closed", a.number);
 	p = calloc(1, sizeof(*p));
 	o = calloc(1, sizeof(*o));
 	ids = calloc(SVC_PLAN_UNITS_MAX, sizeof(*ids));
@@ -1365,7 +1351,7 @@ int svc_plan_close(struct store_tx *tx, const struct svc_actor *who, const struc
 		goto out;
 	if (version != p->version) {
 		*current_version = p->version;
-		rc = fail(msg, cap, KT_ECONFLICT,
+		rc = svc_fail(msg, cap, KT_ECONFLICT,
 			  "plan %s changed: it is at version %lld, the closing was signed over "
 			  "%lld; read it again and sign again",
 			  p->number, (long long)p->version, (long long)version);
@@ -1374,7 +1360,7 @@ int svc_plan_close(struct store_tx *tx, const struct svc_actor *who, const struc
 	if ((rc = store_plan_unit_states(tx, plan_id, open_item, o)) < 0)
 		goto out;
 	if (o->open_units) {
-		rc = fail(msg, cap, KT_ESTATE, "plan %s cannot close: %zu unit%s still open: %s%s",
+		rc = svc_fail(msg, cap, KT_ESTATE, "plan %s cannot close: %zu unit%s still open: %s%s",
 			  p->number, o->open_units, o->open_units == 1 ? " is" : "s are", o->text,
 			  o->shown < o->open_units ? "; ..." : "");
 		goto out;
@@ -1392,7 +1378,7 @@ int svc_plan_close(struct store_tx *tx, const struct svc_actor *who, const struc
 	rc = store_plan_close(tx, plan_id, version, who->user_id, who->now, digest, sig, key);
 	if (rc == KT_ECONFLICT) {
 		*current_version = version + 1;
-		rc = fail(msg, cap, KT_ECONFLICT, "plan %s changed meanwhile; read it again",
+		rc = svc_fail(msg, cap, KT_ECONFLICT, "plan %s changed meanwhile; read it again",
 			  p->number);
 		goto out;
 	}

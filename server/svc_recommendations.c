@@ -3,6 +3,7 @@
  * input checks, rights, the state machine, the change through the store and
  * its audit row.
  */
+#include "server/svc_common.h"
 #include "server/svc_evidence.h"
 #include "server/svc_recommendations.h"
 
@@ -24,24 +25,6 @@ enum {
 	RESPONSE_REMEDIATION = 1,
 	RESPONSE_EXPLANATION = 2,
 };
-
-__attribute__((format(printf, 4, 5))) static int fail(char *msg, size_t cap, int rc,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && cap) {
-		va_start(ap, fmt);
-		vsnprintf(msg, cap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-static int fail_store(char *msg, size_t cap, int rc, const char *what)
-{
-	return fail(msg, cap, rc, "%s: %s", what, kt_strerror(rc));
-}
 
 static const char *state_name(int state)
 {
@@ -78,13 +61,13 @@ static int check_text(const char *field, const char *s, size_t max, unsigned fla
 	case 0:
 		return 0;
 	case KT_EUTF8:
-		return fail(msg, cap, rc, "%s is not valid UTF-8", field);
+		return svc_fail(msg, cap, rc, "%s is not valid UTF-8", field);
 	case KT_ETOOBIG:
-		return fail(msg, cap, rc, "%s is longer than %zu bytes", field, max);
+		return svc_fail(msg, cap, rc, "%s is longer than %zu bytes", field, max);
 	default:
 		if (flags & KT_TEXT_NONEMPTY)
-			return fail(msg, cap, rc, "%s is empty or has a control character", field);
-		return fail(msg, cap, rc, "%s has a control character", field);
+			return svc_fail(msg, cap, rc, "%s is empty or has a control character", field);
+		return svc_fail(msg, cap, rc, "%s has a control character", field);
 	}
 }
 
@@ -114,7 +97,7 @@ static int audit(struct store_tx *tx, const struct svc_actor *who, const char *a
 	int rc = store_audit_append(tx, &a);
 
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "writing the audit log");
+		return svc_fail_store(msg, cap, rc, "writing the audit log");
 	return 0;
 }
 
@@ -122,7 +105,7 @@ static int load_plan(struct store_tx *tx, const struct rights_user *ru, int64_t 
 		     struct plan_access *a, char *msg, size_t cap)
 {
 	if (plan_id <= 0)
-		return fail(msg, cap, KT_EINVAL, "a plan id is needed");
+		return svc_fail(msg, cap, KT_EINVAL, "a plan id is needed");
 	return rights_load(tx, ru, plan_id, a, msg, cap);
 }
 
@@ -144,12 +127,12 @@ static int load_rec(struct store_tx *tx, const struct rights_user *ru, int64_t i
 	int rc;
 
 	if (id <= 0)
-		return fail(msg, cap, KT_EINVAL, "a recommendation id is needed");
+		return svc_fail(msg, cap, KT_EINVAL, "a recommendation id is needed");
 	rc = store_rec_get(tx, id, r);
 	if (rc == KT_ENOTFOUND)
-		return fail(msg, cap, rc, "no recommendation with id %" PRId64, id);
+		return svc_fail(msg, cap, rc, "no recommendation with id %" PRId64, id);
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "reading the recommendation");
+		return svc_fail_store(msg, cap, rc, "reading the recommendation");
 	return load_plan(tx, ru, r->plan_id, a, msg, cap);
 }
 
@@ -164,14 +147,14 @@ int svc_rec_create(struct store_tx *tx, const struct svc_actor *who, const struc
 	int rc;
 
 	*created = false;
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	rc = check_text("client_id", in->client_id, STORE_REC_CLIENT_ID_MAX, KT_TEXT_NONEMPTY, msg,
 			cap);
 	if (rc < 0)
 		goto out;
 	n = strlen(in->client_id);
 	if (n < STORE_REC_CLIENT_ID_MIN) {
-		rc = fail(msg, cap, KT_EINVAL, "client_id must be %d to %d bytes",
+		rc = svc_fail(msg, cap, KT_EINVAL, "client_id must be %d to %d bytes",
 			  STORE_REC_CLIENT_ID_MIN, STORE_REC_CLIENT_ID_MAX);
 		goto out;
 	}
@@ -179,12 +162,12 @@ int svc_rec_create(struct store_tx *tx, const struct svc_actor *who, const struc
 			     KT_TEXT_NONEMPTY | KT_TEXT_MULTILINE, msg, cap)) < 0)
 		goto out;
 	if (!kt_date_valid(in->deadline)) {
-		rc = fail(msg, cap, KT_EINVAL,
+		rc = svc_fail(msg, cap, KT_EINVAL,
 			  "the deadline must be a real calendar date written YYYY-MM-DD");
 		goto out;
 	}
 	if (in->unit_id <= 0) {
-		rc = fail(msg, cap, KT_EINVAL, "a recommendation is addressed to one unit");
+		rc = svc_fail(msg, cap, KT_EINVAL, "a recommendation is addressed to one unit");
 		goto out;
 	}
 	if ((rc = load_plan(tx, ru, in->plan_id, &a, msg, cap)) < 0)
@@ -194,7 +177,7 @@ int svc_rec_create(struct store_tx *tx, const struct svc_actor *who, const struc
 	if (rc == 0)
 		goto out;
 	if (rc != KT_ENOTFOUND) {
-		rc = fail_store(msg, cap, rc, "looking up client_id");
+		rc = svc_fail_store(msg, cap, rc, "looking up client_id");
 		goto out;
 	}
 	if ((rc = need_lead(&a, "recommendation.create", who->name, msg, cap)) < 0)
@@ -202,26 +185,26 @@ int svc_rec_create(struct store_tx *tx, const struct svc_actor *who, const struc
 	unit_code(tx, in->unit_id, code, sizeof(code));
 	rc = store_plan_has_unit(tx, in->plan_id, in->unit_id);
 	if (rc < 0) {
-		rc = fail_store(msg, cap, rc, "reading the plan's units");
+		rc = svc_fail_store(msg, cap, rc, "reading the plan's units");
 		goto out;
 	}
 	if (rc == 0) {
-		rc = fail(msg, cap, KT_EINVAL, "unit %s is not one of the units of plan %s", code,
+		rc = svc_fail(msg, cap, KT_EINVAL, "unit %s is not one of the units of plan %s", code,
 			  a.number);
 		goto out;
 	}
 	plan = malloc(sizeof(*plan));
 	if (!plan) {
-		rc = fail(msg, cap, KT_ENOMEM, "out of memory");
+		rc = svc_fail(msg, cap, KT_ENOMEM, "out of memory");
 		goto out;
 	}
 	if ((rc = store_plan_get(tx, in->plan_id, plan)) < 0) {
-		rc = fail_store(msg, cap, rc, "reading the plan");
+		rc = svc_fail_store(msg, cap, rc, "reading the plan");
 		goto out;
 	}
 	if (kt_date_cmp(in->deadline, plan->period_start) < 0) {
 		rc =
-		    fail(msg, cap, KT_EINVAL, "the deadline %s is before the start of plan %s (%s)",
+		    svc_fail(msg, cap, KT_EINVAL, "the deadline %s is before the start of plan %s (%s)",
 			 in->deadline, a.number, plan->period_start);
 		goto out;
 	}
@@ -235,7 +218,7 @@ int svc_rec_create(struct store_tx *tx, const struct svc_actor *who, const struc
 	out->created_at = who->now;
 	rc = store_rec_create(tx, out);
 	if (rc < 0) {
-		rc = fail_store(msg, cap, rc, "writing the recommendation");
+		rc = svc_fail_store(msg, cap, rc, "writing the recommendation");
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "plan %s, unit %s, deadline %s", a.number, code,
@@ -245,7 +228,7 @@ int svc_rec_create(struct store_tx *tx, const struct svc_actor *who, const struc
 	*created = true;
 	rc = store_rec_get(tx, out->id, out);
 	if (rc < 0)
-		rc = fail_store(msg, cap, rc, "reading the recommendation back");
+		rc = svc_fail_store(msg, cap, rc, "reading the recommendation back");
 out:
 	free(plan);
 	return rc;
@@ -259,27 +242,27 @@ static int check_evidence(struct store_tx *tx, int64_t plan_id, const char *plan
 	int rc;
 
 	if (n > STORE_REC_EVIDENCE_MAX)
-		return fail(msg, cap, KT_ETOOBIG, "a response cites at most %d evidence items",
+		return svc_fail(msg, cap, KT_ETOOBIG, "a response cites at most %d evidence items",
 			    STORE_REC_EVIDENCE_MAX);
 	for (size_t i = 0; i < n; i++) {
 		if (ids[i] <= 0)
-			return fail(msg, cap, KT_EINVAL, "evidence id %" PRId64 " is not an id",
+			return svc_fail(msg, cap, KT_EINVAL, "evidence id %" PRId64 " is not an id",
 				    ids[i]);
 		for (size_t k = 0; k < i; k++)
 			if (ids[k] == ids[i])
-				return fail(msg, cap, KT_EINVAL,
+				return svc_fail(msg, cap, KT_EINVAL,
 					    "evidence %" PRId64 " is cited twice", ids[i]);
 		rc = store_rec_evidence_info(tx, ids[i], &eplan, &complete);
 		if (rc == KT_ENOTFOUND)
-			return fail(msg, cap, KT_EINVAL, "there is no evidence %" PRId64, ids[i]);
+			return svc_fail(msg, cap, KT_EINVAL, "there is no evidence %" PRId64, ids[i]);
 		if (rc < 0)
-			return fail_store(msg, cap, rc, "reading the evidence");
+			return svc_fail_store(msg, cap, rc, "reading the evidence");
 		if (eplan != plan_id)
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "evidence %" PRId64 " belongs to another plan, not %s", ids[i],
 				    plan_number);
 		if (!complete)
-			return fail(msg, cap, KT_ESTATE,
+			return svc_fail(msg, cap, KT_ESTATE,
 				    "evidence %" PRId64 " is not completely uploaded yet", ids[i]);
 	}
 	return 0;
@@ -294,10 +277,10 @@ int svc_rec_respond(struct store_tx *tx, const struct svc_actor *who, const stru
 	int rc;
 
 	*current_version = 0;
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	if (in->kind != RESPONSE_REMEDIATION && in->kind != RESPONSE_EXPLANATION) {
 		rc =
-		    fail(msg, cap, KT_EINVAL,
+		    svc_fail(msg, cap, KT_EINVAL,
 			 "a response is a remediation (1) or an explanation (2), not %d", in->kind);
 		goto out;
 	}
@@ -309,7 +292,7 @@ int svc_rec_respond(struct store_tx *tx, const struct svc_actor *who, const stru
 	unit_code(tx, out->unit_id, code, sizeof(code));
 	if (!rights_is_unit_rep(&a, out->unit_id)) {
 		rights_describe(&a, standing, sizeof(standing));
-		rc = fail(msg, cap, KT_EPERM,
+		rc = svc_fail(msg, cap, KT_EPERM,
 			  "recommendation.respond needs the representative of unit %s in plan %s; "
 			  "'%s' is %s",
 			  code, a.number, who->name, standing);
@@ -318,7 +301,7 @@ int svc_rec_respond(struct store_tx *tx, const struct svc_actor *who, const stru
 	if ((rc = rights_plan_open(&a, msg, cap)) < 0)
 		goto out;
 	if (out->state != STORE_REC_OPEN && out->state != STORE_REC_RETURNED) {
-		rc = fail(msg, cap, KT_ESTATE,
+		rc = svc_fail(msg, cap, KT_ESTATE,
 			  "recommendation %" PRId64 " is %s; the unit answers only an open or "
 			  "returned recommendation",
 			  out->id, state_name(out->state));
@@ -326,7 +309,7 @@ int svc_rec_respond(struct store_tx *tx, const struct svc_actor *who, const stru
 	}
 	if (in->version != out->version) {
 		*current_version = out->version;
-		rc = fail(msg, cap, KT_ECONFLICT,
+		rc = svc_fail(msg, cap, KT_ECONFLICT,
 			  "recommendation %" PRId64 " changed: it is at version %" PRId64
 			  ", not %" PRId64 "; read it again",
 			  out->id, out->version, in->version);
@@ -345,11 +328,11 @@ int svc_rec_respond(struct store_tx *tx, const struct svc_actor *who, const stru
 			       in->evidence_ids, who->user_id, who->now);
 	if (rc == KT_ECONFLICT) {
 		*current_version = out->version;
-		rc = fail(msg, cap, rc, "recommendation %" PRId64 " changed meanwhile", out->id);
+		rc = svc_fail(msg, cap, rc, "recommendation %" PRId64 " changed meanwhile", out->id);
 		goto out;
 	}
 	if (rc < 0) {
-		rc = fail_store(msg, cap, rc, "writing the response");
+		rc = svc_fail_store(msg, cap, rc, "writing the response");
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "plan %s, unit %s, round %d: %s with %zu evidence",
@@ -358,7 +341,7 @@ int svc_rec_respond(struct store_tx *tx, const struct svc_actor *who, const stru
 		goto out;
 	rc = store_rec_get(tx, out->id, out);
 	if (rc < 0)
-		rc = fail_store(msg, cap, rc, "reading the recommendation back");
+		rc = svc_fail_store(msg, cap, rc, "reading the recommendation back");
 out:
 	return rc;
 }
@@ -373,7 +356,7 @@ int svc_rec_decide(struct store_tx *tx, const struct svc_actor *who, const struc
 	int rc;
 
 	*current_version = 0;
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	if (!reason)
 		reason = "";
 	rc =
@@ -381,7 +364,7 @@ int svc_rec_decide(struct store_tx *tx, const struct svc_actor *who, const struc
 		       accept ? KT_TEXT_MULTILINE : KT_TEXT_NONEMPTY | KT_TEXT_MULTILINE, msg, cap);
 	if (rc < 0) {
 		if (!accept && rc == KT_EINVAL)
-			rc = fail(msg, cap, rc, "returning a response needs a reason for the unit");
+			rc = svc_fail(msg, cap, rc, "returning a response needs a reason for the unit");
 		goto out;
 	}
 	if ((rc = load_rec(tx, ru, id, out, &a, msg, cap)) < 0)
@@ -389,7 +372,7 @@ int svc_rec_decide(struct store_tx *tx, const struct svc_actor *who, const struc
 	if ((rc = need_lead(&a, "recommendation.decide", who->name, msg, cap)) < 0)
 		goto out;
 	if (out->state != STORE_REC_ANSWERED) {
-		rc = fail(msg, cap, KT_ESTATE,
+		rc = svc_fail(msg, cap, KT_ESTATE,
 			  "recommendation %" PRId64 " is %s; only an answered recommendation is "
 			  "accepted or returned",
 			  out->id, state_name(out->state));
@@ -397,7 +380,7 @@ int svc_rec_decide(struct store_tx *tx, const struct svc_actor *who, const struc
 	}
 	if (version != out->version) {
 		*current_version = out->version;
-		rc = fail(msg, cap, KT_ECONFLICT,
+		rc = svc_fail(msg, cap, KT_ECONFLICT,
 			  "recommendation %" PRId64 " changed: it is at version %" PRId64
 			  ", not %" PRId64 "; read it again",
 			  out->id, out->version, version);
@@ -406,11 +389,11 @@ int svc_rec_decide(struct store_tx *tx, const struct svc_actor *who, const struc
 	rc = store_rec_decide(tx, out->id, version, accept, reason, who->user_id, who->now);
 	if (rc == KT_ECONFLICT) {
 		*current_version = out->version;
-		rc = fail(msg, cap, rc, "recommendation %" PRId64 " changed meanwhile", out->id);
+		rc = svc_fail(msg, cap, rc, "recommendation %" PRId64 " changed meanwhile", out->id);
 		goto out;
 	}
 	if (rc < 0) {
-		rc = fail_store(msg, cap, rc, "writing the decision");
+		rc = svc_fail_store(msg, cap, rc, "writing the decision");
 		goto out;
 	}
 	unit_code(tx, out->unit_id, code, sizeof(code));
@@ -422,7 +405,7 @@ int svc_rec_decide(struct store_tx *tx, const struct svc_actor *who, const struc
 		goto out;
 	rc = store_rec_get(tx, out->id, out);
 	if (rc < 0)
-		rc = fail_store(msg, cap, rc, "reading the recommendation back");
+		rc = svc_fail_store(msg, cap, rc, "reading the recommendation back");
 out:
 	return rc;
 }
@@ -454,7 +437,7 @@ static int list_scope(struct store_tx *tx, const struct svc_actor *who, const st
 		return 0;
 	if (!a->rep_unit_id) {
 		rights_describe(a, standing, sizeof(standing));
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "recommendation.list in plan %s needs a place on the team, to "
 			    "observe the plan or be its approving authority, the planner role, "
 			    "or to represent one of its units; '%s' is %s",
@@ -462,7 +445,7 @@ static int list_scope(struct store_tx *tx, const struct svc_actor *who, const st
 	}
 	if (*unit_id && *unit_id != a->rep_unit_id) {
 		unit_code(tx, *unit_id, code, sizeof(code));
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "a unit representative sees only their own unit's recommendations, "
 			    "not unit %s's",
 			    code);
@@ -482,9 +465,9 @@ int svc_rec_list(struct store_tx *tx, const struct svc_actor *who, const struct 
 	int64_t unit_id = q->unit_id;
 	int rc;
 
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	if (unit_id < 0 || q->after_id < 0 || q->id < 0) {
-		rc = fail(msg, cap, KT_EINVAL, "ids cannot be negative");
+		rc = svc_fail(msg, cap, KT_EINVAL, "ids cannot be negative");
 		goto out;
 	}
 	kt_date_server_today(who->now, w.today);
@@ -494,18 +477,18 @@ int svc_rec_list(struct store_tx *tx, const struct svc_actor *who, const struct 
 			goto out;
 		rc = store_rec_list(tx, q->plan_id, unit_id, q->after_id, pass_one, &w);
 		if (rc < 0)
-			rc = fail_store(msg, cap, rc, "reading the recommendations");
+			rc = svc_fail_store(msg, cap, rc, "reading the recommendations");
 		goto out;
 	}
 	r = malloc(sizeof(*r));
 	if (!r) {
-		rc = fail(msg, cap, KT_ENOMEM, "out of memory");
+		rc = svc_fail(msg, cap, KT_ENOMEM, "out of memory");
 		goto out;
 	}
 	if ((rc = load_rec(tx, ru, q->id, r, &a, msg, cap)) < 0)
 		goto out;
 	if ((q->plan_id && q->plan_id != r->plan_id) || (q->unit_id && q->unit_id != r->unit_id)) {
-		rc = fail(msg, cap, KT_ENOTFOUND,
+		rc = svc_fail(msg, cap, KT_ENOTFOUND,
 			  "recommendation %" PRId64 " is not in that plan and unit", q->id);
 		goto out;
 	}

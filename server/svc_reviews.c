@@ -31,6 +31,7 @@
  * changes only in DRAFT, so every signature of a round covers the same
  * content, and the server recomputes each digest from the stored content.
  */
+#include "server/svc_common.h"
 #include "server/svc_evidence.h"
 #include "server/svc_reviews.h"
 
@@ -51,25 +52,7 @@
 
 static const int default_chain[] = {SVC_SIGNER_UNIT_REP, SVC_SIGNER_LEADER, SVC_SIGNER_AUTHORITY};
 
-__attribute__((format(printf, 4, 5))) static int fail(char *msg, size_t cap, int rc,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && cap) {
-		va_start(ap, fmt);
-		vsnprintf(msg, cap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* A storage failure: keep a message the storage layer or rights already wrote. */
-static int fail_store(char *msg, size_t cap, int rc, const char *what)
-{
-	return fail(msg, cap, rc, "%s: %s", what, kt_strerror(rc));
-}
-
 const char *svc_review_signer_name(int signer)
 {
 	switch (signer) {
@@ -153,7 +136,7 @@ int svc_review_signer_check(int signer, const struct plan_access *a, int64_t uni
 		snprintf(is, sizeof(is), "the representative of another unit");
 	else
 		rights_describe(a, is, sizeof(is));
-	return fail(msg, cap, KT_EPERM, "review.sign: step %d (%s) needs %s in plan %s; '%s' is %s",
+	return svc_fail(msg, cap, KT_EPERM, "review.sign: step %d (%s) needs %s in plan %s; '%s' is %s",
 		    step, svc_review_signer_name(signer), need, plan_number ? plan_number : "",
 		    username ? username : "", is);
 }
@@ -168,7 +151,7 @@ static int transition_record(const struct svc_review_pos *cur, const struct svc_
 			snprintf(is, sizeof(is), "the representative of another unit");
 		else
 			rights_describe(mv->access, is, sizeof(is));
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "review.record needs the representative of unit %s in plan %s; "
 			    "'%s' is %s",
 			    mv->unit_code, mv->plan_number, mv->username, is);
@@ -185,17 +168,17 @@ static int transition_record(const struct svc_review_pos *cur, const struct svc_
 		next->round = cur->round;
 		return 0;
 	case SVC_REVIEW_IN_SIGNOFF:
-		return fail(msg, cap, KT_ESTATE,
+		return svc_fail(msg, cap, KT_ESTATE,
 			    "the review of unit %s is in sign-off (step %d of %zu is next); it "
 			    "can be changed only before the first sign-off or after a return",
 			    mv->unit_code, cur->next_step, mv->n_chain);
 	case SVC_REVIEW_APPROVED:
-		return fail(msg, cap, KT_ESTATE,
+		return svc_fail(msg, cap, KT_ESTATE,
 			    "the review of unit %s is approved (every step signed); it can no "
 			    "longer be changed",
 			    mv->unit_code);
 	default:
-		return fail(msg, cap, KT_ECORRUPT, "the review of unit %s has an unknown state %d",
+		return svc_fail(msg, cap, KT_ECORRUPT, "the review of unit %s has an unknown state %d",
 			    mv->unit_code, cur->state);
 	}
 }
@@ -211,29 +194,29 @@ static int transition_sign(const struct svc_review_pos *cur, const struct svc_re
 	case SVC_REVIEW_IN_SIGNOFF:
 		break;
 	case SVC_REVIEW_NONE:
-		return fail(msg, cap, KT_ESTATE, "unit %s has not recorded its review yet",
+		return svc_fail(msg, cap, KT_ESTATE, "unit %s has not recorded its review yet",
 			    mv->unit_code);
 	case SVC_REVIEW_APPROVED:
-		return fail(msg, cap, KT_ESTATE,
+		return svc_fail(msg, cap, KT_ESTATE,
 			    "the review of unit %s is already approved: every step is signed",
 			    mv->unit_code);
 	default:
-		return fail(msg, cap, KT_ECORRUPT, "the review of unit %s has an unknown state %d",
+		return svc_fail(msg, cap, KT_ECORRUPT, "the review of unit %s has an unknown state %d",
 			    mv->unit_code, cur->state);
 	}
 	if (mv->n_chain == 0 || cur->next_step < 1 || (size_t)cur->next_step > mv->n_chain)
-		return fail(msg, cap, KT_ESTATE,
+		return svc_fail(msg, cap, KT_ESTATE,
 			    "the review chain of plan %s has %zu steps, but the review of unit %s "
 			    "is at step %d: the chain was changed during its sign-off",
 			    mv->plan_number, mv->n_chain, mv->unit_code, cur->next_step);
 	if (step != cur->next_step)
-		return fail(msg, cap, KT_ESTATE,
+		return svc_fail(msg, cap, KT_ESTATE,
 			    "step %d is not the next step of the review of unit %s: step %d (%s) "
 			    "is",
 			    step, mv->unit_code, cur->next_step,
 			    svc_review_signer_name(mv->chain[cur->next_step - 1]));
 	if (!approve && step == 1)
-		return fail(msg, cap, KT_ESTATE,
+		return svc_fail(msg, cap, KT_ESTATE,
 			    "step 1 (the submission) cannot be returned: the unit changes its "
 			    "draft and records it again");
 	signer = mv->chain[step - 1];
@@ -244,7 +227,7 @@ static int transition_sign(const struct svc_review_pos *cur, const struct svc_re
 	for (size_t i = 0; i < mv->n_round_signed; i++) {
 		if (mv->round_signed[i].user_id != mv->user_id)
 			continue;
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "'%s' already signed step %d of this round of the review of unit %s; "
 			    "nobody signs two steps of the same round or confirms their own "
 			    "submission",
@@ -252,10 +235,10 @@ static int transition_sign(const struct svc_review_pos *cur, const struct svc_re
 	}
 	if (approve) {
 		if (mv->reason && mv->reason[0])
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "a reason goes with a return only, not with an approval");
 		if (step == 1 && !mv->has_minutes)
-			return fail(msg, cap, KT_ESTATE,
+			return svc_fail(msg, cap, KT_ESTATE,
 				    "attach the meeting minutes first: the review of unit %s has "
 				    "no minutes (record it again with the minutes' evidence id)",
 				    mv->unit_code);
@@ -270,9 +253,9 @@ static int transition_sign(const struct svc_review_pos *cur, const struct svc_re
 		return 0;
 	}
 	if (!mv->reason || !mv->reason[0])
-		return fail(msg, cap, KT_EINVAL, "a return needs a reason for the unit");
+		return svc_fail(msg, cap, KT_EINVAL, "a return needs a reason for the unit");
 	if (cur->round >= SVC_REVIEW_ROUNDS_MAX)
-		return fail(msg, cap, KT_ESTATE,
+		return svc_fail(msg, cap, KT_ESTATE,
 			    "the review of unit %s is in round %d, the last one allowed: it can "
 			    "be approved but not returned again",
 			    mv->unit_code, cur->round);
@@ -286,7 +269,7 @@ int svc_review_transition(const struct svc_review_pos *cur, const struct svc_rev
 			  struct svc_review_pos *next, char *msg, size_t cap)
 {
 	*next = *cur;
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	switch (mv->action) {
 	case SVC_REVIEW_RECORD:
 		return transition_record(cur, mv, next, msg, cap);
@@ -294,7 +277,7 @@ int svc_review_transition(const struct svc_review_pos *cur, const struct svc_rev
 	case SVC_REVIEW_RETURN:
 		return transition_sign(cur, mv, next, msg, cap);
 	default:
-		return fail(msg, cap, KT_EINVAL, "unknown review action %d", mv->action);
+		return svc_fail(msg, cap, KT_EINVAL, "unknown review action %d", mv->action);
 	}
 }
 
@@ -355,30 +338,30 @@ static int load(struct store_tx *tx, const struct store_review *r, struct svc_re
 	v->r = *r;
 	rc = store_unit_get(tx, r->unit_id, &u);
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "reading the review's unit");
+		return svc_fail_store(msg, cap, rc, "reading the review's unit");
 	memcpy(v->unit_code, u.code, sizeof(v->unit_code));
 	rc = store_user_get(tx, r->recorded_by, &who);
 	if (rc == 0) {
 		memcpy(v->recorder, who.username, sizeof(v->recorder));
 		memcpy(v->recorder_name, who.full_name, sizeof(v->recorder_name));
 	} else if (rc != KT_ENOTFOUND) {
-		return fail_store(msg, cap, rc, "reading who recorded the review");
+		return svc_fail_store(msg, cap, rc, "reading who recorded the review");
 	}
 	if (r->minutes_evidence_id) {
 		rc = store_evidence_get(tx, r->minutes_evidence_id, &v->minutes);
 		if (rc < 0)
-			return fail_store(msg, cap, rc, "reading the review's minutes");
+			return svc_fail_store(msg, cap, rc, "reading the review's minutes");
 		v->has_minutes = true;
 	}
 	v->officials = malloc(4 * sizeof(*v->officials));
 	if (!v->officials)
-		return fail(msg, cap, KT_ENOMEM, "out of memory");
+		return svc_fail(msg, cap, KT_ENOMEM, "out of memory");
 	rc = store_review_officials_list(tx, r->id, collect_official, v);
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "reading the review's officials");
+		return svc_fail_store(msg, cap, rc, "reading the review's officials");
 	rc = store_review_signoffs_list(tx, r->id, collect_signoff, v);
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "reading the review's sign-offs");
+		return svc_fail_store(msg, cap, rc, "reading the review's sign-offs");
 	return 0;
 }
 
@@ -434,7 +417,7 @@ static int audit(struct store_tx *tx, const struct svc_actor *who, const char *a
 	int rc = store_audit_append(tx, &a);
 
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "writing the audit log");
+		return svc_fail_store(msg, cap, rc, "writing the audit log");
 	return 0;
 }
 
@@ -449,13 +432,13 @@ static int check_text(const char *field, const char *s, size_t max, unsigned fla
 	case 0:
 		return 0;
 	case KT_EUTF8:
-		return fail(msg, cap, rc, "%s is not valid UTF-8", field);
+		return svc_fail(msg, cap, rc, "%s is not valid UTF-8", field);
 	case KT_ETOOBIG:
-		return fail(msg, cap, rc, "%s is longer than %zu bytes", field, max);
+		return svc_fail(msg, cap, rc, "%s is longer than %zu bytes", field, max);
 	default:
 		if (flags & KT_TEXT_NONEMPTY)
-			return fail(msg, cap, rc, "%s is empty or has a control character", field);
-		return fail(msg, cap, rc, "%s has a control character", field);
+			return svc_fail(msg, cap, rc, "%s is empty or has a control character", field);
+		return svc_fail(msg, cap, rc, "%s has a control character", field);
 	}
 }
 
@@ -466,10 +449,10 @@ static int check_officials(size_t n, const struct svc_review_official *v, char *
 	int rc;
 
 	if (n == 0)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "a review names at least one official reviewed and the outcome");
 	if (n > STORE_REVIEW_OFFICIALS_MAX)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "a review names at most %d officials; this has %zu",
 			    STORE_REVIEW_OFFICIALS_MAX, n);
 	for (size_t i = 0; i < n; i++) {
@@ -486,7 +469,7 @@ static int check_officials(size_t n, const struct svc_review_official *v, char *
 				     msg, cap)) < 0)
 			return rc;
 		if (v[i].outcome < OUTCOME_FIRST || v[i].outcome > OUTCOME_LAST)
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "official %zu: outcome %d is not an Outcome (1 no-action .. "
 				    "6 warning)",
 				    i + 1, v[i].outcome);
@@ -494,7 +477,7 @@ static int check_officials(size_t n, const struct svc_review_official *v, char *
 		    strlen(v[i].name) + strlen(v[i].position) + (v[i].note ? strlen(v[i].note) : 0);
 	}
 	if (total > SVC_REVIEW_OFFICIALS_TEXT_MAX)
-		return fail(msg, cap, KT_ETOOBIG,
+		return svc_fail(msg, cap, KT_ETOOBIG,
 			    "the officials' names, positions and notes take %zu bytes; a review "
 			    "holds at most %d",
 			    total, SVC_REVIEW_OFFICIALS_TEXT_MAX);
@@ -507,17 +490,17 @@ static int check_meeting_date(const char *date, const struct store_plan *p, int6
 	char today[KT_DATE_SIZE];
 
 	if (!date || !kt_date_valid(date))
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "the meeting date must be a real calendar date YYYY-MM-DD; got '%.32s'",
 			    date ? date : "");
 	kt_date_server_today(now, today); /* honours KIEMTRAD_TODAY, like every deadline */
 	if (kt_date_cmp(date, today) > 0)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "the meeting date %s is in the future (today is %s): record a meeting "
 			    "once it has been held",
 			    date, today);
 	if (kt_date_valid(p->issued_on) && kt_date_cmp(date, p->issued_on) < 0)
-		return fail(msg, cap, KT_EINVAL,
+		return svc_fail(msg, cap, KT_EINVAL,
 			    "the meeting date %s is before plan %s was issued (%s)", date,
 			    p->number, p->issued_on);
 	return 0;
@@ -532,17 +515,17 @@ static int check_minutes(struct store_tx *tx, int64_t id, const struct store_pla
 	if (id == 0)
 		return 0;
 	if (id < 0)
-		return fail(msg, cap, KT_EINVAL, "the minutes' evidence id must be positive");
+		return svc_fail(msg, cap, KT_EINVAL, "the minutes' evidence id must be positive");
 	rc = store_evidence_get(tx, id, &e);
 	if (rc == KT_ENOTFOUND || (rc == 0 && e.plan_id != p->id))
-		return fail(msg, cap, KT_ENOTFOUND,
+		return svc_fail(msg, cap, KT_ENOTFOUND,
 			    "no evidence %" PRId64 " in plan %s: upload the minutes to this plan "
 			    "first (kiemtra evidence upload)",
 			    id, p->number);
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "reading the minutes' evidence");
+		return svc_fail_store(msg, cap, rc, "reading the minutes' evidence");
 	if (!e.complete)
-		return fail(msg, cap, KT_ESTATE,
+		return svc_fail(msg, cap, KT_ESTATE,
 			    "the upload of evidence %" PRId64 " ('%s') is not complete; finish it "
 			    "first",
 			    id, e.name);
@@ -602,37 +585,37 @@ int svc_review_record(struct store_tx *tx, const struct svc_review_caller *c, in
 	size_t n_chain;
 	int rc;
 
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	if ((rc = rights_load(tx, &c->user, plan_id, &a, msg, cap)) < 0)
 		goto out;
 	if ((rc = rights_plan_open(&a, msg, cap)) < 0)
 		goto out;
 	plan = malloc(sizeof(*plan));
 	if (!plan) {
-		rc = fail(msg, cap, KT_ENOMEM, "out of memory");
+		rc = svc_fail(msg, cap, KT_ENOMEM, "out of memory");
 		goto out;
 	}
 	if ((rc = store_plan_get(tx, plan_id, plan)) < 0) {
-		fail_store(msg, cap, rc, "reading the plan");
+		svc_fail_store(msg, cap, rc, "reading the plan");
 		goto out;
 	}
 	plan_chain(plan, &chain, &n_chain);
 	rc = store_unit_get(tx, unit_id, &u);
 	if (rc == KT_ENOTFOUND) {
-		rc = fail(msg, cap, rc, "no unit with id %" PRId64, unit_id);
+		rc = svc_fail(msg, cap, rc, "no unit with id %" PRId64, unit_id);
 		goto out;
 	}
 	if (rc < 0) {
-		fail_store(msg, cap, rc, "reading the unit");
+		svc_fail_store(msg, cap, rc, "reading the unit");
 		goto out;
 	}
 	rc = store_plan_has_unit(tx, plan_id, unit_id);
 	if (rc < 0) {
-		fail_store(msg, cap, rc, "reading the plan's units");
+		svc_fail_store(msg, cap, rc, "reading the plan's units");
 		goto out;
 	}
 	if (rc == 0) {
-		rc = fail(msg, cap, KT_ENOTFOUND, "unit %s is not one of the units of plan %s",
+		rc = svc_fail(msg, cap, KT_ENOTFOUND, "unit %s is not one of the units of plan %s",
 			  u.code, plan->number);
 		goto out;
 	}
@@ -645,7 +628,7 @@ int svc_review_record(struct store_tx *tx, const struct svc_review_caller *c, in
 		pos.next_step = r.next_step;
 		pos.round = r.round;
 	} else if (rc != KT_ENOTFOUND) {
-		fail_store(msg, cap, rc, "reading the review");
+		svc_fail_store(msg, cap, rc, "reading the review");
 		goto out;
 	}
 
@@ -672,7 +655,7 @@ int svc_review_record(struct store_tx *tx, const struct svc_review_caller *c, in
 		goto out;
 
 	if (!exists && version != 0) {
-		rc = fail(msg, cap, KT_ENOTFOUND,
+		rc = svc_fail(msg, cap, KT_ENOTFOUND,
 			  "unit %s has no review recorded in plan %s yet: record it with version 0",
 			  u.code, plan->number);
 		goto out;
@@ -691,12 +674,12 @@ int svc_review_record(struct store_tx *tx, const struct svc_review_caller *c, in
 	if (exists && version != r.version) {
 		*current_version = r.version;
 		if (version == 0)
-			rc = fail(msg, cap, KT_ECONFLICT,
+			rc = svc_fail(msg, cap, KT_ECONFLICT,
 				  "unit %s already has a review in plan %s (version %" PRId64
 				  "); to replace it, give that version",
 				  u.code, plan->number, r.version);
 		else
-			rc = fail(msg, cap, KT_ECONFLICT,
+			rc = svc_fail(msg, cap, KT_ECONFLICT,
 				  "the review of unit %s changed: it is at version %" PRId64
 				  ", not %" PRId64 "; look at it again",
 				  u.code, r.version, version);
@@ -707,7 +690,7 @@ int svc_review_record(struct store_tx *tx, const struct svc_review_caller *c, in
 
 	rows = calloc(n_officials, sizeof(*rows));
 	if (!rows) {
-		rc = fail(msg, cap, KT_ENOMEM, "out of memory");
+		rc = svc_fail(msg, cap, KT_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n_officials; i++) {
@@ -735,16 +718,16 @@ int svc_review_record(struct store_tx *tx, const struct svc_review_caller *c, in
 	else
 		rc = store_review_insert(tx, &r);
 	if (rc == KT_ECONFLICT || rc == KT_EEXIST) {
-		rc = fail(msg, cap, KT_ECONFLICT,
+		rc = svc_fail(msg, cap, KT_ECONFLICT,
 			  "the review of unit %s changed meanwhile; try again", u.code);
 		goto out;
 	}
 	if (rc < 0) {
-		fail_store(msg, cap, rc, "writing the review");
+		svc_fail_store(msg, cap, rc, "writing the review");
 		goto out;
 	}
 	if ((rc = store_review_officials_set(tx, r.id, n_officials, rows)) < 0) {
-		fail_store(msg, cap, rc, "writing the officials");
+		svc_fail_store(msg, cap, rc, "writing the officials");
 		goto out;
 	}
 	snprintf(detail, sizeof(detail),
@@ -783,20 +766,20 @@ int svc_review_sign(struct store_tx *tx, const struct svc_review_caller *c, int6
 	size_t n_chain;
 	int rc;
 
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	rc = store_review_get(tx, id, &r);
 	if (rc == KT_ENOTFOUND) {
-		rc = fail(msg, cap, rc, "no review with id %" PRId64, id);
+		rc = svc_fail(msg, cap, rc, "no review with id %" PRId64, id);
 		goto out;
 	}
 	if (rc < 0) {
-		fail_store(msg, cap, rc, "reading the review");
+		svc_fail_store(msg, cap, rc, "reading the review");
 		goto out;
 	}
 	if ((rc = rights_load(tx, &c->user, r.plan_id, &a, msg, cap)) < 0)
 		goto out;
 	if (!can_see(&a, r.unit_id)) {
-		rc = fail(msg, cap, KT_EPERM,
+		rc = svc_fail(msg, cap, KT_EPERM,
 			  "review %" PRId64 " is of another unit than yours; a unit representative "
 			  "signs only the review of their own unit",
 			  id);
@@ -806,11 +789,11 @@ int svc_review_sign(struct store_tx *tx, const struct svc_review_caller *c, int6
 		goto out;
 	plan = malloc(sizeof(*plan));
 	if (!plan) {
-		rc = fail(msg, cap, KT_ENOMEM, "out of memory");
+		rc = svc_fail(msg, cap, KT_ENOMEM, "out of memory");
 		goto out;
 	}
 	if ((rc = store_plan_get(tx, r.plan_id, plan)) < 0) {
-		fail_store(msg, cap, rc, "reading the plan");
+		svc_fail_store(msg, cap, rc, "reading the plan");
 		goto out;
 	}
 	plan_chain(plan, &chain, &n_chain);
@@ -818,7 +801,7 @@ int svc_review_sign(struct store_tx *tx, const struct svc_review_caller *c, int6
 		goto out;
 	if (version != r.version) {
 		*current_version = r.version;
-		rc = fail(msg, cap, KT_ECONFLICT,
+		rc = svc_fail(msg, cap, KT_ECONFLICT,
 			  "the review of unit %s changed: it is at version %" PRId64
 			  ", not %" PRId64 "; look at it again before signing",
 			  v.unit_code, r.version, version);
@@ -867,11 +850,11 @@ int svc_review_sign(struct store_tx *tx, const struct svc_review_caller *c, int6
 	memcpy(so.signing_key, key, sizeof(so.signing_key));
 	rc = store_review_signoff_add(tx, &so);
 	if (rc == KT_EEXIST) {
-		rc = fail(msg, cap, KT_ECONFLICT, "step %d of this round is already signed", step);
+		rc = svc_fail(msg, cap, KT_ECONFLICT, "step %d of this round is already signed", step);
 		goto out;
 	}
 	if (rc < 0) {
-		fail_store(msg, cap, rc, "writing the sign-off");
+		svc_fail_store(msg, cap, rc, "writing the sign-off");
 		goto out;
 	}
 	r.state = next.state;
@@ -883,12 +866,12 @@ int svc_review_sign(struct store_tx *tx, const struct svc_review_caller *c, int6
 	rc = store_review_update(tx, &r, version);
 	if (rc == KT_ECONFLICT) {
 		*current_version = r.version;
-		rc = fail(msg, cap, rc, "the review of unit %s changed meanwhile; try again",
+		rc = svc_fail(msg, cap, rc, "the review of unit %s changed meanwhile; try again",
 			  v.unit_code);
 		goto out;
 	}
 	if (rc < 0) {
-		fail_store(msg, cap, rc, "writing the review");
+		svc_fail_store(msg, cap, rc, "writing the review");
 		goto out;
 	}
 	snprintf(
@@ -945,7 +928,7 @@ int svc_review_list(struct store_tx *tx, const struct svc_review_caller *c, int6
 	bool everything;
 	int rc;
 
-	fail(msg, cap, 0, "%s", "");
+	svc_fail(msg, cap, 0, "%s", "");
 	if ((rc = rights_load(tx, &c->user, plan_id, &a, msg, cap)) < 0)
 		return rc;
 	w.a = &a;
@@ -961,14 +944,14 @@ int svc_review_list(struct store_tx *tx, const struct svc_review_caller *c, int6
 			snprintf(unit, sizeof(unit), "%s", u.code);
 		else
 			snprintf(unit, sizeof(unit), "#%" PRId64, unit_id);
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "the review of unit %s needs a place on the team of plan %s, an "
 			    "observer's or the authority's standing, or to represent that unit; "
 			    "'%s' is %s",
 			    unit, a.number, c->who->name, is);
 	}
 	if (!everything && !a.rep_unit_id)
-		return fail(msg, cap, KT_EPERM,
+		return svc_fail(msg, cap, KT_EPERM,
 			    "review.list needs a place on the team of plan %s, an observer's or "
 			    "the authority's standing, or to represent one of its units; '%s' is "
 			    "a planner only",
@@ -977,6 +960,6 @@ int svc_review_list(struct store_tx *tx, const struct svc_review_caller *c, int6
 		unit_id = a.rep_unit_id;
 	rc = store_review_list(tx, plan_id, unit_id, after_unit_id, list_one, &w);
 	if (rc < 0 && msg && cap && !msg[0])
-		fail_store(msg, cap, rc, "listing the reviews");
+		svc_fail_store(msg, cap, rc, "listing the reviews");
 	return rc;
 }

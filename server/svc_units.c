@@ -2,6 +2,7 @@
  * svc_units.c - the unit service (see svc_units.h): input checks, the rules of
  * the unit tree, the change through the store, and its audit row.
  */
+#include "server/svc_common.h"
 #include "server/svc_units.h"
 
 #include <inttypes.h>
@@ -53,44 +54,26 @@ const char *svc_unit_kind_name(int kind)
 }
 
 /* Write the message for rc into msg and return rc. */
-__attribute__((format(printf, 4, 5))) static int fail(char *msg, size_t cap, int rc,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && cap) {
-		va_start(ap, fmt);
-		vsnprintf(msg, cap, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* A storage failure: the message names the step that failed. */
-static int fail_store(char *msg, size_t cap, int rc, const char *what)
-{
-	return fail(msg, cap, rc, "%s: %s", what, kt_strerror(rc));
-}
-
 static int check_text(const char *field, const char *s, size_t max, unsigned flags, char *msg,
 		      size_t cap)
 {
 	int rc;
 
 	if (!s)
-		return fail(msg, cap, KT_EINVAL, "%s is missing", field);
+		return svc_fail(msg, cap, KT_EINVAL, "%s is missing", field);
 	rc = kt_text_check(s, strlen(s), max, flags);
 	switch (rc) {
 	case 0:
 		return 0;
 	case KT_EUTF8:
-		return fail(msg, cap, rc, "%s is not valid UTF-8", field);
+		return svc_fail(msg, cap, rc, "%s is not valid UTF-8", field);
 	case KT_ETOOBIG:
-		return fail(msg, cap, rc, "%s is longer than %zu bytes", field, max);
+		return svc_fail(msg, cap, rc, "%s is longer than %zu bytes", field, max);
 	default:
 		if (flags & KT_TEXT_NONEMPTY)
-			return fail(msg, cap, rc, "%s is empty or has a control character", field);
-		return fail(msg, cap, rc, "%s has a control character", field);
+			return svc_fail(msg, cap, rc, "%s is empty or has a control character", field);
+		return svc_fail(msg, cap, rc, "%s has a control character", field);
 	}
 }
 
@@ -123,13 +106,13 @@ static int check_code(const char *code, char *msg, size_t cap)
 	size_t n;
 
 	if (!code || !code[0])
-		return fail(msg, cap, KT_EINVAL, "code is missing");
+		return svc_fail(msg, cap, KT_EINVAL, "code is missing");
 	n = strlen(code);
 	if (n > STORE_CODE_MAX)
-		return fail(msg, cap, KT_ETOOBIG, "code is longer than %d bytes", STORE_CODE_MAX);
+		return svc_fail(msg, cap, KT_ETOOBIG, "code is longer than %d bytes", STORE_CODE_MAX);
 	for (size_t i = 0; i < n; i++) {
 		if (!is_code_char(code[i]))
-			return fail(msg, cap, KT_EINVAL,
+			return svc_fail(msg, cap, KT_EINVAL,
 				    "code may hold only A-Z, a-z, 0-9, '.', '_' and '-'");
 	}
 	return 0;
@@ -142,11 +125,11 @@ static int get_active(struct store_tx *tx, int64_t id, const char *what, struct 
 	int rc = store_unit_get(tx, id, u);
 
 	if (rc == KT_ENOTFOUND)
-		return fail(msg, cap, rc, "%s %" PRId64 " not found", what, id);
+		return svc_fail(msg, cap, rc, "%s %" PRId64 " not found", what, id);
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "reading the unit");
+		return svc_fail_store(msg, cap, rc, "reading the unit");
 	if (u->status == UNIT_STATUS_MERGED)
-		return fail(msg, cap, KT_ESTATE, "%s %" PRId64 " is merged into %" PRId64, what, id,
+		return svc_fail(msg, cap, KT_ESTATE, "%s %" PRId64 " is merged into %" PRId64, what, id,
 			    u->merged_into);
 	return 0;
 }
@@ -167,7 +150,7 @@ static int audit(struct store_tx *tx, const struct who *w, const char *action, i
 	int rc = store_audit_append(tx, &a);
 
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "writing the audit log");
+		return svc_fail_store(msg, cap, rc, "writing the audit log");
 	return 0;
 }
 
@@ -180,7 +163,7 @@ static int read_back(struct store_tx *tx, int64_t id, struct store_unit *out, ch
 		return 0;
 	rc = store_unit_get(tx, id, out);
 	if (rc < 0)
-		return fail_store(msg, cap, rc, "reading the unit back");
+		return svc_fail_store(msg, cap, rc, "reading the unit back");
 	return 0;
 }
 
@@ -193,16 +176,16 @@ int svc_unit_add(struct store_tx *tx, const char *code, const char *name, int ki
 	struct store_unit u, other;
 	int rc;
 
-	fail(msg, msgcap, 0, "%s", "");
+	svc_fail(msg, msgcap, 0, "%s", "");
 	if ((rc = check_actor(actor, msg, msgcap)) < 0 ||
 	    (rc = check_code(code, msg, msgcap)) < 0 || (rc = check_name(name, msg, msgcap)) < 0)
 		goto out;
 	if (kind < UNIT_KIND_FIRST || kind > UNIT_KIND_LAST) {
-		rc = fail(msg, msgcap, KT_EINVAL, "unknown unit kind %d", kind);
+		rc = svc_fail(msg, msgcap, KT_EINVAL, "unknown unit kind %d", kind);
 		goto out;
 	}
 	if (parent_id < 0) {
-		rc = fail(msg, msgcap, KT_EINVAL, "parent unit %" PRId64 " is not a unit id",
+		rc = svc_fail(msg, msgcap, KT_EINVAL, "parent unit %" PRId64 " is not a unit id",
 			  parent_id);
 		goto out;
 	}
@@ -210,12 +193,12 @@ int svc_unit_add(struct store_tx *tx, const char *code, const char *name, int ki
 		goto out;
 	rc = store_unit_get_by_code(tx, code, &other);
 	if (rc == 0) {
-		rc = fail(msg, msgcap, KT_EEXIST, "unit code %s is taken by unit %" PRId64 " (%s)",
+		rc = svc_fail(msg, msgcap, KT_EEXIST, "unit code %s is taken by unit %" PRId64 " (%s)",
 			  code, other.id, other.name);
 		goto out;
 	}
 	if (rc != KT_ENOTFOUND) {
-		rc = fail_store(msg, msgcap, rc, "looking up the code");
+		rc = svc_fail_store(msg, msgcap, rc, "looking up the code");
 		goto out;
 	}
 
@@ -226,11 +209,11 @@ int svc_unit_add(struct store_tx *tx, const char *code, const char *name, int ki
 	u.parent_id = parent_id;
 	rc = store_unit_create(tx, &u, actor, now);
 	if (rc == KT_EEXIST) {
-		rc = fail(msg, msgcap, rc, "unit code %s is taken", code);
+		rc = svc_fail(msg, msgcap, rc, "unit code %s is taken", code);
 		goto out;
 	}
 	if (rc < 0) {
-		rc = fail_store(msg, msgcap, rc, "adding the unit");
+		rc = svc_fail_store(msg, msgcap, rc, "adding the unit");
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "code %s, kind %s, parent %" PRId64 ", name \"%s\"", code,
@@ -253,14 +236,14 @@ int svc_unit_rename(struct store_tx *tx, int64_t id, int64_t expected_version, c
 	struct store_unit u;
 	int rc;
 
-	fail(msg, msgcap, 0, "%s", "");
+	svc_fail(msg, msgcap, 0, "%s", "");
 	if ((rc = check_actor(actor, msg, msgcap)) < 0 ||
 	    (rc = check_name(new_name, msg, msgcap)) < 0 ||
 	    (rc = check_note(note, msg, msgcap)) < 0 ||
 	    (rc = get_active(tx, id, "unit", &u, msg, msgcap)) < 0)
 		goto out;
 	if (expected_version && expected_version != u.version) {
-		rc = fail(msg, msgcap, KT_ECONFLICT,
+		rc = svc_fail(msg, msgcap, KT_ECONFLICT,
 			  "unit %" PRId64 " is at version %" PRId64 ", not %" PRId64, id, u.version,
 			  expected_version);
 		goto out;
@@ -271,11 +254,11 @@ int svc_unit_rename(struct store_tx *tx, int64_t id, int64_t expected_version, c
 	}
 	rc = store_unit_rename(tx, id, u.version, new_name, actor, note, now);
 	if (rc == KT_ECONFLICT) {
-		rc = fail(msg, msgcap, rc, "unit %" PRId64 " changed meanwhile", id);
+		rc = svc_fail(msg, msgcap, rc, "unit %" PRId64 " changed meanwhile", id);
 		goto out;
 	}
 	if (rc < 0) {
-		rc = fail_store(msg, msgcap, rc, "renaming the unit");
+		rc = svc_fail_store(msg, msgcap, rc, "renaming the unit");
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "\"%s\" -> \"%s\"", u.name, new_name);
@@ -295,13 +278,13 @@ int svc_unit_move(struct store_tx *tx, int64_t id, int64_t new_parent_id, const 
 	char detail[96];
 	int rc;
 
-	fail(msg, msgcap, 0, "%s", "");
+	svc_fail(msg, msgcap, 0, "%s", "");
 	if ((rc = check_actor(actor, msg, msgcap)) < 0 ||
 	    (rc = check_note(note, msg, msgcap)) < 0 ||
 	    (rc = get_active(tx, id, "unit", &u, msg, msgcap)) < 0)
 		goto out;
 	if (new_parent_id < 0) {
-		rc = fail(msg, msgcap, KT_EINVAL, "parent unit %" PRId64 " is not a unit id",
+		rc = svc_fail(msg, msgcap, KT_EINVAL, "parent unit %" PRId64 " is not a unit id",
 			  new_parent_id);
 		goto out;
 	}
@@ -315,15 +298,15 @@ int svc_unit_move(struct store_tx *tx, int64_t id, int64_t new_parent_id, const 
 			goto out;
 		rc = store_unit_is_ancestor(tx, id, new_parent_id);
 		if (rc < 0) {
-			rc = fail_store(msg, msgcap, rc, "walking the tree");
+			rc = svc_fail_store(msg, msgcap, rc, "walking the tree");
 			goto out;
 		}
 		if (rc == 1) {
 			if (new_parent_id == id)
-				rc = fail(msg, msgcap, KT_EINVAL,
+				rc = svc_fail(msg, msgcap, KT_EINVAL,
 					  "cannot move unit %" PRId64 " under itself", id);
 			else
-				rc = fail(msg, msgcap, KT_EINVAL,
+				rc = svc_fail(msg, msgcap, KT_EINVAL,
 					  "cannot move unit %" PRId64 " under its own descendant "
 					  "%" PRId64,
 					  id, new_parent_id);
@@ -332,7 +315,7 @@ int svc_unit_move(struct store_tx *tx, int64_t id, int64_t new_parent_id, const 
 	}
 	rc = store_unit_move(tx, id, new_parent_id, actor, note, now);
 	if (rc < 0) {
-		rc = fail_store(msg, msgcap, rc, "moving the unit");
+		rc = svc_fail_store(msg, msgcap, rc, "moving the unit");
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "parent %" PRId64 " -> %" PRId64, u.parent_id,
@@ -360,11 +343,11 @@ int svc_unit_merge(struct store_tx *tx, int64_t from, int64_t into, const char *
 	int64_t children = 0;
 	int rc;
 
-	fail(msg, msgcap, 0, "%s", "");
+	svc_fail(msg, msgcap, 0, "%s", "");
 	if ((rc = check_actor(actor, msg, msgcap)) < 0 || (rc = check_note(note, msg, msgcap)) < 0)
 		goto out;
 	if (from == into) {
-		rc = fail(msg, msgcap, KT_EINVAL, "cannot merge a unit into itself");
+		rc = svc_fail(msg, msgcap, KT_EINVAL, "cannot merge a unit into itself");
 		goto out;
 	}
 	if ((rc = get_active(tx, from, "unit", &ufrom, msg, msgcap)) < 0 ||
@@ -372,23 +355,23 @@ int svc_unit_merge(struct store_tx *tx, int64_t from, int64_t into, const char *
 		goto out;
 	rc = store_unit_is_ancestor(tx, from, into);
 	if (rc < 0) {
-		rc = fail_store(msg, msgcap, rc, "walking the tree");
+		rc = svc_fail_store(msg, msgcap, rc, "walking the tree");
 		goto out;
 	}
 	if (rc == 1) {
-		rc = fail(msg, msgcap, KT_EINVAL,
+		rc = svc_fail(msg, msgcap, KT_EINVAL,
 			  "cannot merge unit %" PRId64 " into its own descendant %" PRId64, from,
 			  into);
 		goto out;
 	}
 	rc = store_unit_list(tx, from, false, 0, 0, count_unit, &children);
 	if (rc < 0) {
-		rc = fail_store(msg, msgcap, rc, "listing the children");
+		rc = svc_fail_store(msg, msgcap, rc, "listing the children");
 		goto out;
 	}
 	rc = store_unit_merge(tx, from, into, actor, note, now);
 	if (rc < 0) {
-		rc = fail_store(msg, msgcap, rc, "merging the unit");
+		rc = svc_fail_store(msg, msgcap, rc, "merging the unit");
 		goto out;
 	}
 	snprintf(detail, sizeof(detail),
