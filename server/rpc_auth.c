@@ -173,15 +173,20 @@ static void login_verified(void *arg, int rc)
 	struct conn *c = call->conn;
 	struct server *s = c->srv;
 
-	if (c->state != CONN_OPEN) {
-		call->rc = KT_ESHUTDOWN;
-		login_end(call);
-		return;
-	}
+	/*
+	 * A wrong password counts even when the client has already hung up:
+	 * otherwise guessing and disconnecting before the answer would escape
+	 * the throttle while still costing an Argon2id verification each.
+	 */
 	if (rc == KT_EUNAUTH) {
 		auth_throttle_failure(s->auth, c->peer_host, st->username, uv_now(s->loop));
 		s->stats.logins_failed++;
 		call_fail(call, KT_EUNAUTH, "wrong username or password");
+		login_end(call);
+		return;
+	}
+	if (c->state != CONN_OPEN) {
+		call->rc = KT_ESHUTDOWN;
 		login_end(call);
 		return;
 	}
