@@ -2,7 +2,8 @@
  * kiemtra-bench - how fast kiemtrad acknowledges durable work.
  *
  *   kiemtra-bench --connections N --seconds S [--workload submit|mixed]
- *                 [--baseline] [--idle N] [--server HOST:PORT --data DIR]
+ *                 [--baseline] [--idle N] [--logins N] [--report-findings N]
+ *                 [--startup-findings N] [--server HOST:PORT --data DIR]
  *
  * Opens N authenticated connections (Noise XX, a resumed session each) and,
  * for S seconds, runs a closed loop on each: submit a finding (workload
@@ -12,12 +13,20 @@
  *
  *   {"connections":N,"seconds":S,"workload":"submit","ops":...,"ops_per_s":...,
  *    "p50_ms":...,"p90_ms":...,"p99_ms":...,"max_ms":...,"errors":...,
- *    "server_rss_bytes":...,"idle":N[,"baseline_ops_per_s":...,"ratio":...]}
+ *    "server_rss_bytes":...,"idle":N[,"logins":N,...][,"report_findings":N,...]
+ *    [,"startup_findings":N,...][,"baseline_ops_per_s":...,"ratio":...]}
  *
  * Without --server it starts its own kiemtrad on 127.0.0.1 in a temporary
  * directory and stops it at the end. --baseline first measures raw in-process
  * SQLite inserts of the same rows at the same durability, 100 per transaction,
  * on the same disk, and reports our rate as a ratio of it.
+ *
+ * --report-findings N first fills the plan with N findings over the
+ * connections (each created, then accepted with a signature, so the report
+ * counts them) and times --reports (20) reports one after the other.
+ * --startup-findings N, after the measurement, stops our server, writes N
+ * findings into its database through the store seam (bench_startup.c) and
+ * times BENCH_STARTS starts from exec to the listen file.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -26,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,6 +93,81 @@ static double pct_ms(const struct bench *b, double p)
 	return b->lat_us[i] / 1000.0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of n samples (the mean of the middle two for an even n); sorts v. */
+static double median_ms(double *v, unsigned n)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double max_ms(const double *v, unsigned n)
+{
+	double m = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+/*
+ * --report-findings: fill the plan with b->report_findings accepted findings,
+ * then time b->reports reports of it. 0, or -1 (a message was printed).
+ */
+static int report(struct bench *b)
+{
+	uint64_t t0 = bench_now_ns();
+
+	if (!b->quiet)
+		printf("report: creating and accepting %u findings over %u connections\n",
+		       b->report_findings, b->connections);
+	bench_start_populate(b, b->report_findings);
+	uv_run(b->loop, UV_RUN_DEFAULT);
+	b->pop_ns = bench_now_ns() - t0;
+	if (b->phase_failed || b->pop_errors || b->pop_done < b->report_findings) {
+		fprintf(stderr, "kiemtra-bench: populating failed after %llu findings (%s)\n",
+			(unsigned long long)b->pop_done, b->first_error);
+		return -1;
+	}
+	if (!b->quiet)
+		printf("report: %llu findings accepted in %.1f s (%.0f/s); timing %d reports\n",
+		       (unsigned long long)b->pop_done, (double)b->pop_ns / 1e9,
+		       (double)b->pop_done / ((double)b->pop_ns / 1e9), b->reports);
+	bench_start_reports(b);
+	if (!b->phase_failed)
+		uv_run(b->loop, UV_RUN_DEFAULT);
+	if (b->phase_failed || b->nreports < b->reports) {
+		fprintf(stderr, "kiemtra-bench: the reports failed (%s)\n", b->first_error);
+		return -1;
+	}
+	if (b->report_shortcomings < b->report_findings) {
+		fprintf(stderr, "kiemtra-bench: the report counted %llu findings, not %u\n",
+			(unsigned long long)b->report_shortcomings, b->report_findings);
+		return -1;
+	}
+	if (!b->quiet) {
+		static uint32_t s[BENCH_REPORTS_MAX];
+		unsigned n = b->nreports;
+
+		memcpy(s, b->report_us, n * sizeof(*s));
+		qsort(s, n, sizeof(*s), cmp_u32);
+		printf("report over %llu accepted findings: p50 %.1f ms, max %.1f ms\n",
+		       (unsigned long long)b->report_shortcomings, s[(n - 1) / 2] / 1000.0,
+		       s[n - 1] / 1000.0);
+	}
+	b->first_error[0] = '\0';
+	return 0;
+}
+
 static void on_stop(uv_timer_t *t)
 {
 	struct bench *b = t->data;
@@ -94,19 +179,75 @@ static void on_stop(uv_timer_t *t)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kiemtra-bench --connections N --seconds S [--workload submit|mixed]\n"
-		   "                     [--baseline] [--idle N] [--server HOST:PORT --data DIR]\n"
-		   "                     [--quiet]\n"
-		   "  --connections N  connections submitting in a closed loop (default 64)\n"
-		   "  --seconds S      how long to measure (default 10)\n"
-		   "  --workload W     submit: findings only; mixed: submit, list, find, report\n"
-		   "  --baseline       also measure in-process SQLite inserts of the same rows\n"
-		   "  --idle N         extra connections that authenticate and stay idle\n"
-		   "  --logins N       N connections log in with the password (Argon2id) at\n"
-		   "                   once when the measurement starts\n"
-		   "  --server H:P     benchmark a running server (needs --data DIR: accounts\n"
-		   "                   are prepared through its local admin socket)\n"
-		   "The last line of output is one JSON object with the figures.\n");
+	fprintf(f,
+		"usage: kiemtra-bench [--connections N] [--seconds S] [--workload submit|mixed]\n"
+		"         [--baseline] [--idle N] [--logins N]\n"
+		"         [--report-findings N [--reports N]] [--startup-findings N]\n"
+		"         [--server HOST:PORT --data DIR] [--quiet]\n"
+		"  --connections N   connections submitting in a closed loop (default 64)\n"
+		"  --seconds S       how long to measure (default 10)\n"
+		"  --workload W      submit: findings only; mixed: submit, list, find, report\n"
+		"  --baseline        also measure in-process SQLite inserts of the same rows\n"
+		"  --idle N          extra connections that authenticate and stay idle\n"
+		"  --logins N        N connections log in with the password (Argon2id) at\n"
+		"                    once when the measurement starts\n"
+		"  --report-findings N\n"
+		"                    before the measurement, create and accept N findings in\n"
+		"                    the plan over the connections, then time its report\n"
+		"  --reports N       how many reports to time one after the other (default %d)\n"
+		"  --startup-findings N\n"
+		"                    after the measurement, stop our server, write N findings\n"
+		"                    into its database (store seam, valid audit chain) and time\n"
+		"                    %d starts from exec to the listen file, before and after\n"
+		"  --server H:P      benchmark a running server (needs --data DIR: accounts\n"
+		"                    are prepared through its local admin socket)\n"
+		"  --quiet           print only the JSON line\n"
+		"The last line of output is one JSON object with the figures.\n",
+		BENCH_REPORTS, BENCH_STARTS);
+}
+
+static struct bench *sig_bench; /* for on_fatal_signal */
+static bool sig_keep;            /* KT_KEEP: leave the temporary directory */
+
+/*
+ * SIGINT or SIGTERM (^C, a timeout): stop our server and remove our temporary
+ * directory, then die of the signal. Only async-signal-safe calls.
+ */
+static void on_fatal_signal(int sig)
+{
+	struct bench *b = sig_bench;
+	pid_t pid;
+
+	if (b->own_server && b->server_pid > 0) {
+		kill(b->server_pid, SIGTERM);
+		waitpid(b->server_pid, NULL, 0);
+	}
+	if (b->own_server && b->tmp_dir[0] && !sig_keep) {
+		pid = fork();
+		if (pid == 0) {
+			char *const argv[] = {"rm", "-rf", b->tmp_dir, NULL};
+
+			execv("/bin/rm", argv);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+	raise(sig); /* blocked until we return; SA_RESETHAND made it fatal */
+}
+
+static void catch_fatal_signals(struct bench *b)
+{
+	struct sigaction sa;
+
+	sig_bench = b;
+	sig_keep = getenv("KT_KEEP") != NULL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static void raise_fd_limit(void)
@@ -128,6 +269,9 @@ int main(int argc, char **argv)
 		{"baseline", no_argument, NULL, 'b'},
 		{"idle", required_argument, NULL, 'i'},
 		{"logins", required_argument, NULL, 'L'},
+		{"report-findings", required_argument, NULL, 'R'},
+		{"startup-findings", required_argument, NULL, 'T'},
+		{"reports", required_argument, NULL, 'r'},
 		{"server", required_argument, NULL, 'S'},
 		{"data", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -144,6 +288,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	b->connections = 64;
 	b->seconds = 10;
+	b->reports = BENCH_REPORTS;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -171,6 +316,15 @@ int main(int argc, char **argv)
 		case 'L':
 			b->logins = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'R':
+			b->report_findings = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			b->reports = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'T':
+			b->startup_findings = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		case 'S':
 			snprintf(b->server, sizeof(b->server), "%s", optarg);
 			break;
@@ -188,14 +342,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (b->connections == 0 || b->seconds <= 0 || b->connections + b->idle > 100000) {
+	if (b->connections == 0 || b->seconds <= 0 || b->connections + b->idle > 100000 ||
+	    b->reports == 0 || b->reports > BENCH_REPORTS_MAX) {
 		usage(stderr);
+		return 2;
+	}
+	if (b->startup_findings && b->server[0]) {
+		fprintf(stderr, "kiemtra-bench: --startup-findings restarts the server: it "
+				"needs our own server, not --server\n");
 		return 2;
 	}
 	if (sodium_init() < 0)
 		return 1;
 	signal(SIGPIPE, SIG_IGN); /* a refused connection is an error to count, not a death */
 	raise_fd_limit();
+	catch_fatal_signals(b);
 
 	if (bench_setup(b) != 0)
 		goto out;
@@ -232,6 +393,8 @@ int main(int argc, char **argv)
 		printf("%u connections ready (%u idle); measuring %s for %.1f s\n", b->ready,
 		       b->idle, b->workload == WORKLOAD_SUBMIT ? "submit" : "mixed", b->seconds);
 	b->first_error[0] = '\0';
+	if (b->report_findings && report(b) != 0)
+		goto out;
 	uv_timer_init(b->loop, &b->timer);
 	b->timer.data = b;
 	b->running = true;
@@ -244,6 +407,8 @@ int main(int argc, char **argv)
 	rss = bench_server_rss(b);
 	uv_close((uv_handle_t *)&b->timer, NULL);
 	bench_close_all(b);
+	if (b->startup_findings && bench_startup(b) != 0)
+		goto out;
 
 	elapsed = (double)(b->stopped_ns - b->started_ns) / 1e9;
 	ops_per_s = elapsed > 0 ? (double)b->ops / elapsed : 0;
@@ -253,12 +418,19 @@ int main(int argc, char **argv)
 		       elapsed, ops_per_s);
 		printf("latency ms: p50 %.3f  p90 %.3f  p99 %.3f  max %.3f\n", pct_ms(b, 50),
 		       pct_ms(b, 90), pct_ms(b, 99), b->nlat ? b->lat_us[b->nlat - 1] / 1000.0 : 0);
-		printf("errors: %llu%s%s\n", (unsigned long long)b->errors,
-		       b->first_error[0] ? " (first: " : "", b->first_error[0] ? b->first_error : "");
 		if (b->first_error[0])
-			printf(")\n");
+			printf("errors: %llu (first: %s)\n", (unsigned long long)b->errors,
+			       b->first_error);
+		else
+			printf("errors: %llu\n", (unsigned long long)b->errors);
 		if (rss >= 0)
 			printf("server memory (RSS): %.1f MiB\n", rss / 1048576.0);
+		if (b->startup_findings)
+			printf("start-up (exec to listening), median of %u: %.1f ms before, "
+			       "%.1f ms with %lld findings\n",
+			       b->nstarts, median_ms(b->startup_base_ms, b->nbase_starts),
+			       median_ms(b->startup_ms, b->nstarts),
+			       (long long)b->startup_db_findings);
 	}
 	printf("{\"connections\":%u,\"seconds\":%.2f,\"workload\":\"%s\",\"ops\":%llu,"
 	       "\"ops_per_s\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
@@ -274,6 +446,27 @@ int main(int argc, char **argv)
 		       b->logins, b->logins_ok, b->logins_failed,
 		       b->logins_ok ? b->login_ms[(b->logins_ok - 1) / 2] : 0,
 		       b->logins_ok ? b->login_ms[b->logins_ok - 1] : 0);
+	}
+	if (b->report_findings) {
+		qsort(b->report_us, b->nreports, sizeof(*b->report_us), cmp_u32);
+		printf(",\"report_findings\":%u,\"populate_per_s\":%.1f,\"report_counted\":%llu,"
+		       "\"reports\":%u,\"report_p50_ms\":%.3f,\"report_max_ms\":%.3f",
+		       b->report_findings,
+		       b->pop_ns ? (double)b->pop_done / ((double)b->pop_ns / 1e9) : 0,
+		       (unsigned long long)b->report_shortcomings, b->nreports,
+		       b->report_us[(b->nreports - 1) / 2] / 1000.0,
+		       b->report_us[b->nreports - 1] / 1000.0);
+	}
+	if (b->startup_findings) {
+		printf(",\"startup_findings\":%u,\"startup_db_findings\":%lld,"
+		       "\"startup_db_bytes\":%lld,\"startup_insert_s\":%.1f,"
+		       "\"startup_p50_ms\":%.1f,\"startup_max_ms\":%.1f,"
+		       "\"startup_base_p50_ms\":%.1f,\"startup_base_max_ms\":%.1f",
+		       b->startup_findings, (long long)b->startup_db_findings,
+		       b->startup_db_bytes, b->startup_insert_s,
+		       median_ms(b->startup_ms, b->nstarts), max_ms(b->startup_ms, b->nstarts),
+		       median_ms(b->startup_base_ms, b->nbase_starts),
+		       max_ms(b->startup_base_ms, b->nbase_starts));
 	}
 	if (b->baseline && baseline > 0)
 		printf(",\"baseline_ops_per_s\":%.1f,\"ratio\":%.3f", baseline,

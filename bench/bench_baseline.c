@@ -34,8 +34,8 @@ static int exec_setup(struct db *db)
 
 double bench_baseline(const char *dir, double seconds)
 {
-	static const char text[] = "Hồ sơ trễ hạn trên phần mềm một cửa điện tử do công chức "
-				   "quên cập nhật (000000)";
+	static const char text[] =
+		"Hồ sơ trễ hạn trên phần mềm một cửa điện tử do công chức quên cập nhật (000000)";
 	static const char cause[] = "Công chức chưa cập nhật luân chuyển hồ sơ";
 	struct store_options o = {.create = true};
 	struct store *st = NULL;
@@ -60,10 +60,10 @@ double bench_baseline(const char *dir, double seconds)
 
 			snprintf(client_id, sizeof(client_id), "base-%llu", (unsigned long long)n);
 			if (db_prepare(db,
-				       "INSERT INTO findings (plan_id, unit_id, area, kind, text, cause,"
-				       " state, author_id, client_id, created_at, updated_at,"
-				       " updated_by) VALUES (1, 1, 3, 2, ?1, ?2, 2, 1, ?3, ?4, ?4, 1)"
-				       " RETURNING id",
+				       "INSERT INTO findings (plan_id, unit_id, area, kind, text,"
+				       " cause, state, author_id, client_id, created_at,"
+				       " updated_at, updated_by) VALUES (1, 1, 3, 2, ?1, ?2, 2, 1,"
+				       " ?3, ?4, ?4, 1) RETURNING id",
 				       &f) < 0)
 				goto out;
 			db_bind_text(f, 1, text, sizeof(text) - 1);
@@ -76,9 +76,9 @@ double bench_baseline(const char *dir, double seconds)
 			db_finish(f);
 			f = NULL;
 			if (db_prepare(db,
-				       "INSERT INTO finding_revisions (finding_id, version, state, area,"
-				       " kind, text, cause, by_user, at) VALUES (?1, 1, 2, 3, 2, ?2, ?3,"
-				       " 1, ?4)",
+				       "INSERT INTO finding_revisions (finding_id, version, state,"
+				       " area, kind, text, cause, by_user, at) VALUES (?1, 1, 2, 3,"
+				       " 2, ?2, ?3, 1, ?4)",
 				       &r) < 0)
 				goto out;
 			db_bind_int64(r, 1, id);
@@ -90,9 +90,10 @@ double bench_baseline(const char *dir, double seconds)
 			db_finish(r);
 			r = NULL;
 			if (db_prepare(db,
-				       "INSERT INTO audit_log (at, user_id, actor, session_id, action,"
-				       " object_type, object_id, detail, prev_hash, row_hash) VALUES"
-				       " (?1, 1, 'base', 1, 'finding.create', 'finding', ?2, ?3, ?4, ?4)",
+				       "INSERT INTO audit_log (at, user_id, actor, session_id,"
+				       " action, object_type, object_id, detail, prev_hash,"
+				       " row_hash) VALUES (?1, 1, 'base', 1, 'finding.create',"
+				       " 'finding', ?2, ?3, ?4, ?4)",
 				       &a) < 0)
 				goto out;
 			db_bind_int64(a, 1, (int64_t)n);

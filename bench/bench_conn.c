@@ -5,6 +5,11 @@
  * key is shared, so one session token resumes every connection) -> ResumeReq
  * -> READY. Under load each runs a closed loop: one request outstanding,
  * the next sent when the response arrives, its latency recorded.
+ *
+ * Before the load, --report-findings fills the plan (PHASE_POPULATE: each
+ * connection creates a finding, then accepts it with the device's signing key
+ * over the acceptance digest, as `kiemtra finding accept` does, until the
+ * target is reached) and times reports one at a time (PHASE_REPORT).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +18,7 @@
 #include <sodium.h>
 
 #include "bench/bench.h"
+#include "common/approval.h"
 #include "common/codec.h"
 #include "common/noise.h"
 #include "common/wire.h"
@@ -81,6 +87,11 @@ static void conn_fail(struct bconn *c, const char *why)
 	}
 	if (!b->first_error[0])
 		snprintf(b->first_error, sizeof(b->first_error), "%s", why);
+	if (c->state == B_READY && (b->phase == PHASE_POPULATE || b->phase == PHASE_REPORT)) {
+		/* A lost request would never be answered: end the phase as failed. */
+		b->phase_failed = true;
+		uv_stop(b->loop);
+	}
 	if (c->state != B_READY)
 		b->failed_setup++;
 	else
@@ -135,60 +146,163 @@ static void send_request(struct bconn *c, Kiemtra__V1__Request *req)
 	send_raw(c, packbuf, n, true);
 }
 
+/* Submit a new finding (the same text and length in every mode). */
+static void send_create(struct bconn *c)
+{
+	struct bench *b = c->b;
+	Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
+	Kiemtra__V1__FindingCreateReq fc = KIEMTRA__V1__FINDING_CREATE_REQ__INIT;
+	char client_id[48], text[160];
+
+	snprintf(client_id, sizeof(client_id), "bench-%08llu", (unsigned long long)++b->client_seq);
+	snprintf(text, sizeof(text),
+		 "Hồ sơ trễ hạn trên phần mềm một cửa điện tử do công chức quên cập nhật (%llu)",
+		 (unsigned long long)b->client_seq);
+	fc.client_id = client_id;
+	fc.plan_id = b->plan_id;
+	fc.unit_id = b->unit_id;
+	fc.area = KIEMTRA__V1__AREA__AREA_PROCEDURES;
+	fc.kind = KIEMTRA__V1__FINDING_KIND__FINDING_KIND_SHORTCOMING;
+	fc.text = text;
+	fc.cause = "Công chức chưa cập nhật luân chuyển hồ sơ";
+	fc.submit = true;
+	req.body_case = KIEMTRA__V1__REQUEST__BODY_FINDING_CREATE;
+	req.finding_create = &fc;
+	c->sent_ns = bench_now_ns();
+	c->outstanding = true;
+	send_request(c, &req);
+}
+
 /* The next request of the workload. */
 static void send_next(struct bconn *c)
 {
 	struct bench *b = c->b;
 	Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
-	Kiemtra__V1__FindingCreateReq fc = KIEMTRA__V1__FINDING_CREATE_REQ__INIT;
 	Kiemtra__V1__FindingListReq fl = KIEMTRA__V1__FINDING_LIST_REQ__INIT;
 	Kiemtra__V1__ReportReq rr = KIEMTRA__V1__REPORT_REQ__INIT;
 	Kiemtra__V1__UnitFindReq uf = KIEMTRA__V1__UNIT_FIND_REQ__INIT;
-	char client_id[48], text[160];
 	unsigned turn = c->turn++;
 
-	if (b->workload == WORKLOAD_MIXED && turn % 4 != 0) {
-		/* mixed: one submission, then a list, a unit lookup and a report */
-		switch (turn % 4) {
-		case 1:
-			fl.plan_id = b->plan_id;
-			fl.unit_id = b->unit_id;
-			fl.limit = 50;
-			req.body_case = KIEMTRA__V1__REQUEST__BODY_FINDING_LIST;
-			req.finding_list = &fl;
-			break;
-		case 2:
-			uf.query = "phuong bench";
-			req.body_case = KIEMTRA__V1__REQUEST__BODY_UNIT_FIND;
-			req.unit_find = &uf;
-			break;
-		default:
-			rr.plan_id = b->plan_id;
-			req.body_case = KIEMTRA__V1__REQUEST__BODY_REPORT;
-			req.report = &rr;
-			break;
-		}
-	} else {
-		snprintf(client_id, sizeof(client_id), "bench-%08llu",
-			 (unsigned long long)++b->client_seq);
-		snprintf(text, sizeof(text),
-			 "Hồ sơ trễ hạn trên phần mềm một cửa điện tử do công chức quên cập nhật "
-			 "(%llu)",
-			 (unsigned long long)b->client_seq);
-		fc.client_id = client_id;
-		fc.plan_id = b->plan_id;
-		fc.unit_id = b->unit_id;
-		fc.area = KIEMTRA__V1__AREA__AREA_PROCEDURES;
-		fc.kind = KIEMTRA__V1__FINDING_KIND__FINDING_KIND_SHORTCOMING;
-		fc.text = text;
-		fc.cause = "Công chức chưa cập nhật luân chuyển hồ sơ";
-		fc.submit = true;
-		req.body_case = KIEMTRA__V1__REQUEST__BODY_FINDING_CREATE;
-		req.finding_create = &fc;
+	if (b->workload != WORKLOAD_MIXED || turn % 4 == 0) {
+		send_create(c);
+		return;
+	}
+	/* mixed: one submission, then a list, a unit lookup and a report */
+	switch (turn % 4) {
+	case 1:
+		fl.plan_id = b->plan_id;
+		fl.unit_id = b->unit_id;
+		fl.limit = 50;
+		req.body_case = KIEMTRA__V1__REQUEST__BODY_FINDING_LIST;
+		req.finding_list = &fl;
+		break;
+	case 2:
+		uf.query = "phuong bench";
+		req.body_case = KIEMTRA__V1__REQUEST__BODY_UNIT_FIND;
+		req.unit_find = &uf;
+		break;
+	default:
+		rr.plan_id = b->plan_id;
+		req.body_case = KIEMTRA__V1__REQUEST__BODY_REPORT;
+		req.report = &rr;
+		break;
 	}
 	c->sent_ns = bench_now_ns();
 	c->outstanding = true;
 	send_request(c, &req);
+}
+
+/* Accept finding f as the plan's leader: sign its acceptance digest. */
+static void send_accept(struct bconn *c, const Kiemtra__V1__Finding *f)
+{
+	Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
+	Kiemtra__V1__FindingReviewReq fr = KIEMTRA__V1__FINDING_REVIEW_REQ__INIT;
+	uint8_t digest[KT_DIGEST_LEN], sig[crypto_sign_BYTES];
+
+	kt_digest_finding_accept(f->plan_id, f->id, f->unit_id, f->area, f->kind, f->text,
+				 f->cause, 0, NULL, digest);
+	crypto_sign_detached(sig, NULL, digest, sizeof(digest), c->b->sign_sk);
+	fr.id = f->id;
+	fr.version = f->version;
+	fr.accept = true;
+	fr.signature.data = sig;
+	fr.signature.len = sizeof(sig);
+	req.body_case = KIEMTRA__V1__REQUEST__BODY_FINDING_REVIEW;
+	req.finding_review = &fr;
+	c->outstanding = true;
+	send_request(c, &req);
+}
+
+static void populate_error(struct bench *b, const Kiemtra__V1__Response *r)
+{
+	b->pop_errors++;
+	if (!b->first_error[0])
+		snprintf(b->first_error, sizeof(b->first_error), "populate: status %d: %s",
+			 r->status, r->message);
+}
+
+/* PHASE_POPULATE: a create was answered (accept it) or an accept (next create). */
+static void on_populate(struct bconn *c, const Kiemtra__V1__Response *r)
+{
+	struct bench *b = c->b;
+	bool ok = r->status == KIEMTRA__V1__STATUS__STATUS_OK;
+
+	if (r->body_case == KIEMTRA__V1__RESPONSE__BODY_FINDING_CREATE && ok &&
+	    r->finding_create->finding) {
+		send_accept(c, r->finding_create->finding);
+		return;
+	}
+	if (ok && r->body_case == KIEMTRA__V1__RESPONSE__BODY_FINDING_REVIEW)
+		b->pop_done++;
+	else
+		populate_error(b, r);
+	if (b->pop_done + b->pop_errors >= b->pop_target) {
+		uv_stop(b->loop);
+		return;
+	}
+	if (b->pop_sent < b->pop_target) {
+		b->pop_sent++;
+		send_create(c);
+	}
+}
+
+static void send_report(struct bconn *c)
+{
+	Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
+	Kiemtra__V1__ReportReq rr = KIEMTRA__V1__REPORT_REQ__INIT;
+
+	rr.plan_id = c->b->plan_id;
+	req.body_case = KIEMTRA__V1__REQUEST__BODY_REPORT;
+	req.report = &rr;
+	c->sent_ns = bench_now_ns();
+	c->outstanding = true;
+	send_request(c, &req);
+}
+
+/* PHASE_REPORT: record one report's latency and what it counted; ask again. */
+static void on_report(struct bconn *c, const Kiemtra__V1__Response *r)
+{
+	struct bench *b = c->b;
+	uint64_t us = (bench_now_ns() - c->sent_ns) / 1000;
+
+	if (r->status != KIEMTRA__V1__STATUS__STATUS_OK ||
+	    r->body_case != KIEMTRA__V1__RESPONSE__BODY_REPORT) {
+		b->errors++;
+		if (!b->first_error[0])
+			snprintf(b->first_error, sizeof(b->first_error), "report: status %d: %s",
+				 r->status, r->message);
+		b->phase_failed = true;
+		uv_stop(b->loop);
+		return;
+	}
+	b->report_us[b->nreports++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+	b->report_shortcomings = 0;
+	for (size_t i = 0; i < r->report->n_areas; i++)
+		b->report_shortcomings += r->report->areas[i]->shortcomings;
+	if (b->nreports < b->reports)
+		send_report(c);
+	else
+		uv_stop(b->loop);
 }
 
 static void on_response(struct bconn *c, Kiemtra__V1__Response *r)
@@ -226,6 +340,14 @@ static void on_response(struct bconn *c, Kiemtra__V1__Response *r)
 	if (!c->outstanding)
 		return;
 	c->outstanding = false;
+	if (b->phase == PHASE_POPULATE) {
+		on_populate(c, r);
+		return;
+	}
+	if (b->phase == PHASE_REPORT) {
+		on_report(c, r);
+		return;
+	}
 	if (r->status != KIEMTRA__V1__STATUS__STATUS_OK)
 		snprintf(err, sizeof(err), "status %d: %s", r->status, r->message);
 	if (b->running)
@@ -449,12 +571,42 @@ void bench_start_logins(struct bench *b)
 
 void bench_start_load(struct bench *b)
 {
+	b->phase = PHASE_LOAD;
 	for (unsigned i = 0; i < b->nconns; i++) {
 		struct bconn *c = b->conns[i];
 
 		if (c->state == B_READY && !c->idle && !c->outstanding)
 			send_next(c);
 	}
+}
+
+void bench_start_populate(struct bench *b, uint64_t n)
+{
+	b->phase = PHASE_POPULATE;
+	b->pop_target = n;
+	for (unsigned i = 0; i < b->nconns && b->pop_sent < n; i++) {
+		struct bconn *c = b->conns[i];
+
+		if (c && c->state == B_READY && !c->idle && !c->outstanding) {
+			b->pop_sent++;
+			send_create(c);
+		}
+	}
+}
+
+void bench_start_reports(struct bench *b)
+{
+	b->phase = PHASE_REPORT;
+	b->nreports = 0;
+	for (unsigned i = 0; i < b->nconns; i++) {
+		struct bconn *c = b->conns[i];
+
+		if (c && c->state == B_READY && !c->idle && !c->outstanding) {
+			send_report(c);
+			return;
+		}
+	}
+	b->phase_failed = true;
 }
 
 void bench_close_all(struct bench *b)
