@@ -53,35 +53,6 @@ int kt_wf_bad_option(struct kt_cli *cli, int c, char **argv)
 	return kt_cli_usage(cli, "unknown option %s", argv[optind - 1]);
 }
 
-int kt_wf_plan_get(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out)
-{
-	Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
-	Kiemtra__V1__PlanGetReq g = KIEMTRA__V1__PLAN_GET_REQ__INIT;
-	bool digits = arg[0] != '\0';
-	int rc;
-
-	*out = NULL;
-	if (kt_text_check(arg, strlen(arg), ARG_MAX, KT_TEXT_NONEMPTY) != KT_OK)
-		return kt_cli_usage(cli, "a plan is named by its id or number (one line of text)");
-	for (const char *p = arg; *p; p++)
-		if (*p < '0' || *p > '9')
-			digits = false;
-	if (digits && kt_wf_parse_id(arg, &g.id) != KT_OK)
-		return kt_cli_usage(cli, "'%s' is not a plan id", arg);
-	if (!digits)
-		g.number = (char *)arg;
-	req.body_case = KIEMTRA__V1__REQUEST__BODY_PLAN_GET;
-	req.plan_get = &g;
-	rc = kt_cli_call(cli, &req, out);
-	if (rc == KT_EXIT_OK && !(*out)->plan_get->plan) {
-		kt_response_free(*out);
-		*out = NULL;
-		rc =
-		    kt_cli_fail(cli, KT_EXIT_CONNECT, "CONNECT", "the server's answer has no plan");
-	}
-	return rc;
-}
-
 int kt_wf_unit_id(struct kt_cli *cli, const Kiemtra__V1__PlanGetResp *plan, const char *arg,
 		  int64_t *id)
 {
@@ -300,7 +271,7 @@ static int plan_unit_args(struct kt_cli *cli, int argc, char **argv, Kiemtra__V1
 		return kt_cli_usage(cli, "name the PLAN (id or number)");
 	if (argc - optind > 2)
 		return kt_cli_usage(cli, "unexpected argument '%s'", argv[optind + 2]);
-	rc = kt_wf_plan_get(cli, argv[optind], plan);
+	rc = kt_plan_resolve(cli, argv[optind], plan);
 	if (rc == KT_EXIT_OK && argc - optind == 2)
 		rc = kt_wf_unit_id(cli, (*plan)->plan_get, argv[optind + 1], unit_id);
 	return rc;

@@ -12,7 +12,7 @@
  * checked against the evidence's, and only then is FILE.part renamed to FILE.
  *
  * kt_ev_upload() serves `finding add --evidence FILE` too (declared in
- * cmd_findings.c); kt_fd_plan() and the JSON helpers come from there.
+ * cmd_findings.c); kt_plan_resolve() and the JSON helpers come from there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "client/cli.h"
+#include "client/workflow.h"
 #include "client/util.h"
 #include "common/status.h"
 #include "common/text.h"
@@ -36,7 +37,6 @@
 #define NAME_MAX_BYTES 256
 
 /* From cmd_findings.c. */
-int kt_fd_plan(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out);
 void kt_fd_hex(const uint8_t *p, size_t n, char *out);
 void kt_fd_json_evidence(struct kt_json *j, const Kiemtra__V1__EvidenceRef *e);
 int kt_ev_upload(struct kt_cli *cli, int64_t plan_id, const char *path, const char *type,
@@ -354,7 +354,7 @@ static int cmd_upload(struct kt_cli *cli, int argc, char **argv)
 		return kt_cli_usage(cli, "give the plan and the file");
 	if (type && (!type[0] || kt_text_check(type, strlen(type), 128, KT_TEXT_NONEMPTY)))
 		return kt_cli_usage(cli, "--type wants a MIME type such as application/pdf");
-	rc = kt_fd_plan(cli, argv[optind], &plan);
+	rc = kt_plan_resolve(cli, argv[optind], &plan);
 	if (rc != KT_EXIT_OK)
 		return rc;
 	rc = kt_ev_upload(cli, plan->plan_get->plan->id, argv[optind + 1], type,

@@ -37,7 +37,6 @@
 #define EXIT_CONFLICT (KT_EXIT_STATUS + KT_STATUS_ABORTED)
 
 /* Shared with cmd_evidence.c (no header of their own: these two files are one area). */
-int kt_fd_plan(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out);
 void kt_fd_hex(const uint8_t *p, size_t n, char *out);
 void kt_fd_json_evidence(struct kt_json *j, const Kiemtra__V1__EvidenceRef *e);
 /* In cmd_evidence.c: upload a file to a plan (resuming), its id in *id. Exit code. */
@@ -147,35 +146,6 @@ static int check_arg_text(struct kt_cli *cli, const char *opt, const char *s, si
 		return kt_cli_usage(cli, "%s must be valid UTF-8 text of at most %zu bytes%s", opt,
 				    max, multiline ? "" : " on one line");
 	return KT_EXIT_OK;
-}
-
-int kt_fd_plan(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out)
-{
-	Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;
-	Kiemtra__V1__PlanGetReq g = KIEMTRA__V1__PLAN_GET_REQ__INIT;
-	unsigned long long id;
-	int rc;
-
-	*out = NULL;
-	if (kt_text_check(arg, strlen(arg), ARG_MAX, KT_TEXT_NONEMPTY) != KT_OK)
-		return kt_cli_usage(cli, "a plan is named by its id or number (one line of text)");
-	if (all_digits(arg) || (arg[0] == '#' && all_digits(arg + 1))) {
-		if (kt_parse_uint(arg[0] == '#' ? arg + 1 : arg, 1, INT64_MAX, &id) != KT_OK)
-			return kt_cli_usage(cli, "'%s' is not a plan id", arg);
-		g.id = (int64_t)id;
-	} else {
-		g.number = (char *)arg;
-	}
-	req.body_case = KIEMTRA__V1__REQUEST__BODY_PLAN_GET;
-	req.plan_get = &g;
-	rc = kt_cli_call(cli, &req, out);
-	if (rc == KT_EXIT_OK && !(*out)->plan_get->plan) {
-		kt_response_free(*out);
-		*out = NULL;
-		return kt_cli_fail(cli, KT_EXIT_CONNECT, "CONNECT",
-				   "the server's answer has no plan");
-	}
-	return rc;
 }
 
 static const char *unit_code(const Kiemtra__V1__PlanGetResp *pg, int64_t id)
@@ -521,7 +491,7 @@ static int cmd_add(struct kt_cli *cli, int argc, char **argv)
 		kt_fd_hex(rnd, sizeof(rnd), gen_id + 4);
 		client_id = gen_id;
 	}
-	rc = kt_fd_plan(cli, argv[optind], &plan);
+	rc = kt_plan_resolve(cli, argv[optind], &plan);
 	if (rc != KT_EXIT_OK)
 		goto out;
 	/* A unit outside the caller's view of the plan: the server says what is wrong. */
@@ -972,7 +942,7 @@ static int cmd_list(struct kt_cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return kt_cli_usage(cli, "give the plan");
-	rc = kt_fd_plan(cli, argv[optind], &plan);
+	rc = kt_plan_resolve(cli, argv[optind], &plan);
 	if (rc != KT_EXIT_OK)
 		return rc;
 	if (unit_arg && (rc = kt_wf_unit_id(cli, plan->plan_get, unit_arg, &unit_id)) !=

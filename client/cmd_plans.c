@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "client/cli.h"
+#include "client/workflow.h"
 #include "client/util.h"
 #include "common/approval.h"
 #include "common/status.h"
@@ -96,11 +97,9 @@ static int call_versioned(struct kt_cli *cli, Kiemtra__V1__Request *req,
 
 /*
  * The plan named by arg (ID, #ID or NUMBER[@YEAR]). On success *out is a
- * PlanGet response with the plan; else an exit code after reporting. Other
- * areas' commands may use it too (declare it where needed).
+ * PlanGet response with the plan; else an exit code after reporting. Every
+ * workflow command names plans through it (client/workflow.h).
  */
-int kt_plan_resolve(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out);
-
 int kt_plan_resolve(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out)
 {
 	Kiemtra__V1__Request req = KIEMTRA__V1__REQUEST__INIT;

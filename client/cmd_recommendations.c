@@ -305,7 +305,7 @@ static int cmd_add(struct kt_cli *cli, int argc, char **argv)
 	rc = kt_wf_text_arg(cli, "text", text_opt, text_file, TEXT_MAX, true, &text);
 	if (rc != KT_EXIT_OK)
 		goto out;
-	rc = kt_wf_plan_get(cli, argv[optind], &plan);
+	rc = kt_plan_resolve(cli, argv[optind], &plan);
 	if (rc != KT_EXIT_OK)
 		goto out;
 	rc = kt_wf_unit_id(cli, plan->plan_get, argv[optind + 1], &unit_id);
@@ -368,7 +368,7 @@ static int cmd_list(struct kt_cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return kt_cli_usage(cli, "name the PLAN (id or number)");
-	rc = kt_wf_plan_get(cli, argv[optind], &plan);
+	rc = kt_plan_resolve(cli, argv[optind], &plan);
 	if (rc == KT_EXIT_OK && unit_arg)
 		rc = kt_wf_unit_id(cli, plan->plan_get, unit_arg, &unit_id);
 	if (rc != KT_EXIT_OK)

@@ -1033,7 +1033,7 @@ static int cmd_export(struct kt_cli *cli, int argc, char **argv)
 		return kt_cli_usage(cli, "-o wants a file name");
 	if (file && strcmp(file, "-") == 0)
 		file = NULL; /* standard output */
-	if ((rc = kt_wf_plan_get(cli, argv[optind], &r.plan)) != KT_EXIT_OK)
+	if ((rc = kt_plan_resolve(cli, argv[optind], &r.plan)) != KT_EXIT_OK)
 		goto out;
 	plan = r.plan->plan_get->plan;
 	req.body_case = KIEMTRA__V1__REQUEST__BODY_WHOAMI;

@@ -1,6 +1,6 @@
 /*
  * workflow.h - helpers the workflow commands share (defined in
- * cmd_conclusions.c): naming plans and units on the command line, text
+ * cmd_conclusions.c, and kt_plan_resolve in cmd_plans.c): naming plans and units on the command line, text
  * arguments, option errors, hex in JSON. Each returns an exit code (or, for
  * kt_wf_unit_code, a string in the caller's buffer); responses handed out are
  * the caller's to free with kt_response_free.
@@ -17,8 +17,11 @@
 
 /* "#12" or "12" as an id: KT_OK or KT_EINVAL. */
 int kt_wf_parse_id(const char *s, int64_t *out);
-/* A plan by id or number ("06/KH-UBND", "06/KH-UBND@2022"): its PlanGetResp in *out. */
-int kt_wf_plan_get(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out);
+/*
+ * A plan by id, #ID or number ("06/KH-UBND", "06/KH-UBND@2022"): a PlanGet
+ * response with the plan in *out (defined in cmd_plans.c).
+ */
+int kt_plan_resolve(struct kt_cli *cli, const char *arg, Kiemtra__V1__Response **out);
 /* A unit by code or #ID: the plan's own units first, else the server's answer. */
 int kt_wf_unit_id(struct kt_cli *cli, const Kiemtra__V1__PlanGetResp *plan, const char *arg,
 		  int64_t *id);
