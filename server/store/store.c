@@ -4,6 +4,7 @@
  */
 #include "server/store/store.h"
 
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -692,4 +693,26 @@ int store_step_one(struct db_stmt *s)
 int store_changed(struct store_tx *tx)
 {
 	return db_changes(tx->db) > 0 ? 0 : KT_ENOTFOUND;
+}
+
+int store_exec_i64(struct store_tx *tx, const char *sql, bool must_change, int n, ...)
+{
+	struct db_stmt *s = NULL;
+	va_list ap;
+	int rc;
+
+	rc = db_prepare(tx->db, sql, &s);
+	if (rc < 0)
+		goto out;
+	va_start(ap, n);
+	for (int i = 1; i <= n; i++)
+		db_bind_int64(s, i, va_arg(ap, int64_t));
+	va_end(ap);
+	rc = db_step(s);
+	if (rc < 0)
+		goto out;
+	rc = must_change ? store_changed(tx) : 0;
+out:
+	db_finish(s);
+	return rc;
 }

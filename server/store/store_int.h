@@ -51,4 +51,12 @@ int store_step_one(struct db_stmt *s);
 /* KT_ENOTFOUND when the last UPDATE or DELETE changed nothing. */
 int store_changed(struct store_tx *tx);
 
+/*
+ * Run one statement whose parameters ?1..?n are the n int64_t values that
+ * follow (pass int64_t: the values are read with va_arg). 0 when it ran; with
+ * must_change, KT_ENOTFOUND when it changed no row (an UPDATE or DELETE of
+ * an unknown key).
+ */
+int store_exec_i64(struct store_tx *tx, const char *sql, bool must_change, int n, ...);
+
 #endif

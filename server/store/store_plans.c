@@ -507,39 +507,14 @@ out:
 
 int store_plan_unit_add(struct store_tx *tx, int64_t plan_id, int64_t unit_id)
 {
-	struct db_stmt *s = NULL;
-	int rc;
-
-	rc = db_prepare(tx->db, "INSERT INTO plan_units (plan_id, unit_id) VALUES (?1, ?2)", &s);
-	if (rc < 0)
-		goto out;
-	db_bind_int64(s, 1, plan_id);
-	db_bind_int64(s, 2, unit_id);
-	rc = db_step(s);
-	if (rc > 0)
-		rc = 0;
-out:
-	db_finish(s);
-	return rc;
+	return store_exec_i64(tx, "INSERT INTO plan_units (plan_id, unit_id) VALUES (?1, ?2)",
+			      false, 2, plan_id, unit_id);
 }
 
 int store_plan_unit_remove(struct store_tx *tx, int64_t plan_id, int64_t unit_id)
 {
-	struct db_stmt *s = NULL;
-	int rc;
-
-	rc = db_prepare(tx->db, "DELETE FROM plan_units WHERE plan_id = ?1 AND unit_id = ?2", &s);
-	if (rc < 0)
-		goto out;
-	db_bind_int64(s, 1, plan_id);
-	db_bind_int64(s, 2, unit_id);
-	rc = db_step(s);
-	if (rc < 0)
-		goto out;
-	rc = store_changed(tx);
-out:
-	db_finish(s);
-	return rc;
+	return store_exec_i64(tx, "DELETE FROM plan_units WHERE plan_id = ?1 AND unit_id = ?2",
+			      true, 2, plan_id, unit_id);
 }
 
 int store_plan_unit_use(struct store_tx *tx, int64_t plan_id, int64_t unit_id,
@@ -799,21 +774,8 @@ out:
 
 int store_team_remove(struct store_tx *tx, int64_t plan_id, int64_t user_id)
 {
-	struct db_stmt *s = NULL;
-	int rc;
-
-	rc = db_prepare(tx->db, "DELETE FROM team_members WHERE plan_id = ?1 AND user_id = ?2", &s);
-	if (rc < 0)
-		goto out;
-	db_bind_int64(s, 1, plan_id);
-	db_bind_int64(s, 2, user_id);
-	rc = db_step(s);
-	if (rc < 0)
-		goto out;
-	rc = store_changed(tx);
-out:
-	db_finish(s);
-	return rc;
+	return store_exec_i64(tx, "DELETE FROM team_members WHERE plan_id = ?1 AND user_id = ?2",
+			      true, 2, plan_id, user_id);
 }
 
 int store_team_list(struct store_tx *tx, int64_t plan_id,
@@ -1063,22 +1025,8 @@ out:
 
 int store_observer_remove(struct store_tx *tx, int64_t plan_id, int64_t user_id)
 {
-	struct db_stmt *s = NULL;
-	int rc;
-
-	rc = db_prepare(tx->db, "DELETE FROM plan_observers WHERE plan_id = ?1 AND user_id = ?2",
-			&s);
-	if (rc < 0)
-		goto out;
-	db_bind_int64(s, 1, plan_id);
-	db_bind_int64(s, 2, user_id);
-	rc = db_step(s);
-	if (rc < 0)
-		goto out;
-	rc = store_changed(tx);
-out:
-	db_finish(s);
-	return rc;
+	return store_exec_i64(tx, "DELETE FROM plan_observers WHERE plan_id = ?1 AND user_id = ?2",
+			      true, 2, plan_id, user_id);
 }
 
 int store_observer_is(struct store_tx *tx, int64_t plan_id, int64_t user_id)

@@ -96,23 +96,9 @@ out:
 
 int store_device_touch(struct store_tx *tx, int64_t id, int64_t now)
 {
-	struct db_stmt *s = NULL;
-	int rc;
-
-	rc = db_prepare(tx->db,
-			"UPDATE devices SET last_seen_at = ?2, version = version + 1 WHERE id = ?1",
-			&s);
-	if (rc < 0)
-		goto out;
-	db_bind_int64(s, 1, id);
-	db_bind_int64(s, 2, now);
-	rc = db_step(s);
-	if (rc < 0)
-		goto out;
-	rc = store_changed(tx);
-out:
-	db_finish(s);
-	return rc;
+	return store_exec_i64(
+	    tx, "UPDATE devices SET last_seen_at = ?2, version = version + 1 WHERE id = ?1", true,
+	    2, id, now);
 }
 
 int store_device_set_signing_key(struct store_tx *tx, int64_t id, const uint8_t key[32])
@@ -120,9 +106,8 @@ int store_device_set_signing_key(struct store_tx *tx, int64_t id, const uint8_t 
 	struct db_stmt *s = NULL;
 	int rc;
 
-	rc = db_prepare(tx->db,
-			"UPDATE devices SET signing_key = ?2, version = version + 1 WHERE id = ?1",
-			&s);
+	rc = db_prepare(
+	    tx->db, "UPDATE devices SET signing_key = ?2, version = version + 1 WHERE id = ?1", &s);
 	if (rc < 0)
 		goto out;
 	db_bind_int64(s, 1, id);
@@ -136,8 +121,7 @@ out:
 	return rc;
 }
 
-int store_device_get_signing_key(struct store_tx *tx, int64_t id, uint8_t key[32],
-				 bool *revoked)
+int store_device_get_signing_key(struct store_tx *tx, int64_t id, uint8_t key[32], bool *revoked)
 {
 	struct db_stmt *s = NULL;
 	int rc;
@@ -280,25 +264,10 @@ out:
 
 int store_session_touch(struct store_tx *tx, int64_t id, int64_t now, int64_t expires_at)
 {
-	struct db_stmt *s = NULL;
-	int rc;
-
-	rc = db_prepare(tx->db,
-			"UPDATE sessions SET last_used_at = ?2, expires_at = ?3, "
-			"version = version + 1 WHERE id = ?1",
-			&s);
-	if (rc < 0)
-		goto out;
-	db_bind_int64(s, 1, id);
-	db_bind_int64(s, 2, now);
-	db_bind_int64(s, 3, expires_at);
-	rc = db_step(s);
-	if (rc < 0)
-		goto out;
-	rc = store_changed(tx);
-out:
-	db_finish(s);
-	return rc;
+	return store_exec_i64(tx,
+			      "UPDATE sessions SET last_used_at = ?2, expires_at = ?3, "
+			      "version = version + 1 WHERE id = ?1",
+			      true, 3, id, now, expires_at);
 }
 
 /* Run a DELETE with one int64 parameter; *n gets the rows deleted. */
