@@ -13,23 +13,9 @@
  * approves, the content it covers, field by field as common/approval.h digests
  * it, with the digest, signature, signing key, signer and time.
  *
- * Verify needs no connection. For each approval, in this order:
- *   MALFORMED        it lacks a field, has an unknown one, or a wrong type;
- *   UNKNOWN KEY      its signing key is not listed for its signer in the
- *                    document's signing_keys;
- *   BAD SIGNATURE    the Ed25519 signature does not hold over the recorded
- *                    digest with that key;
- *   CONTENT CHANGED  the digest recomputed from the content differs from the
- *                    recorded one, or the content differs from the fields of
- *                    the record it sits in;
- *   OK.
- * A record approved by its state (an accepted finding, an approved or
- * superseded conclusion, a closed plan, a sign-off step) without an approval
- * is NO SIGNATURE. A sign-off of an earlier round of a review whose content was
- * recorded again after a return cannot be recomputed (the server keeps only
- * the current content): export writes its content as null, and when its
- * signature holds over the recorded digest verify says REPLACED, reported but
- * not a failure. Exit 0 when nothing failed, else 5 (docs/design/record.md).
+ * Verify needs no connection: record_check.h checks every approval and says
+ * what each result means; this file prints them. Exit 0 when nothing failed,
+ * else 5 (docs/design/record.md).
  *
  * Ownership: each handler frees every response, buffer and tree it made
  * before returning; pointers in struct record point into the responses it
@@ -48,12 +34,11 @@
 #include "client/cli.h"
 #include "client/workflow.h"
 #include "client/json_read.h"
+#include "client/record_check.h"
 #include "client/util.h"
 #include "common/approval.h"
 #include "common/status.h"
 
-#define RECORD_FORMAT "kiemtra-record"
-#define RECORD_VERSION 1
 #define RECORD_MAX ((size_t)512 << 20)
 #define FINDINGS_PAGE 500
 #define KEYS_PER_REQUEST 256
@@ -942,8 +927,8 @@ static void json_record(struct kt_cli *cli, struct record *r, struct kt_json *j)
 
 	r->n_approvals = 0;
 	kt_json_begin_object(j);
-	kt_json_kv_str(j, "format", RECORD_FORMAT);
-	kt_json_kv_int(j, "version", RECORD_VERSION);
+	kt_json_kv_str(j, "format", KT_RECORD_FORMAT);
+	kt_json_kv_int(j, "version", KT_RECORD_VERSION);
 	kt_json_kv_int(j, "exported_at", kt_now_ms());
 	kt_json_kv_str(j, "server", cli->server.hostport);
 	json_person(j, "exported_by", u ? u->id : 0, u ? u->username : "", u ? u->full_name : "");
@@ -1108,823 +1093,18 @@ out:
 	return rc;
 }
 
-/* ---- verify ----------------------------------------------------------------------- */
+/* ---- verify (the checking itself is record_check.c) ------------------------------- */
 
-enum vstatus {
-	V_OK,
-	V_REPLACED,
-	V_CHANGED,
-	V_BADSIG,
-	V_UNKNOWN_KEY,
-	V_NO_SIGNATURE,
-	V_MALFORMED,
-	V_NSTATUS,
-};
-
-static const char *const vstatus_name[V_NSTATUS] = {
-    "OK",	   "REPLACED",	   "CONTENT CHANGED", "BAD SIGNATURE",
-    "UNKNOWN KEY", "NO SIGNATURE", "MALFORMED",
-};
-
-/* The JSON names of the counts. */
-static const char *const vstatus_key[V_NSTATUS] = {
-    "ok",	   "replaced",	   "content_changed", "bad_signature",
-    "unknown_key", "no_signature", "malformed",
-};
-
-struct vres {
-	enum vstatus st;
-	const char *kind;
-	char path[96];	  /* where in the document, e.g. conclusions[2].approval */
-	char what[256];	  /* for people: "approval of conclusion 3, revision 1 (unit CL-P4)" */
-	char detail[512]; /* why it failed, or the signer and time */
-	const char *signer;
-	int64_t at;
-};
-
-struct verifier {
-	const struct kt_jv *doc, *units, *keys;
-	struct vres *res;
-	size_t n, cap;
-	bool nomem;
-};
-
-/* What a record is called for people. */
-static const char *unit_label(const struct verifier *v, int64_t unit_id, char *buf, size_t cap)
-{
-	const char *code;
-	int64_t id;
-
-	if (!unit_id) {
-		snprintf(buf, cap, "the whole inspection");
-		return buf;
-	}
-	for (size_t i = 0; i < v->units->n; i++) {
-		const struct kt_jv *u = v->units->items[i];
-
-		if (kt_jv_get_int(u, "id", &id) && id == unit_id &&
-		    (code = kt_jv_get_str(u, "code"))) {
-			snprintf(buf, cap, "unit %s", code);
-			return buf;
-		}
-	}
-	snprintf(buf, cap, "unit #%lld", (long long)unit_id);
-	return buf;
-}
-
-static struct vres *new_result(struct verifier *v, const char *kind, const char *path)
-{
-	struct vres *r;
-
-	if (v->n == v->cap) {
-		size_t ncap = v->cap ? 2 * v->cap : 32;
-		struct vres *nr = realloc(v->res, ncap * sizeof(*nr));
-
-		if (!nr) {
-			v->nomem = true;
-			return NULL;
-		}
-		v->res = nr;
-		v->cap = ncap;
-	}
-	r = &v->res[v->n++];
-	memset(r, 0, sizeof(*r));
-	r->kind = kind;
-	snprintf(r->path, sizeof(r->path), "%s", path);
-	return r;
-}
-
-static void set(struct vres *r, enum vstatus st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set(struct vres *r, enum vstatus st, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->st = st;
-	va_start(ap, fmt);
-	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
-	va_end(ap);
-}
-
-/* s is exactly 2n hexadecimal digits: their bytes into out. */
-static bool unhex(const char *s, uint8_t *out, size_t n)
-{
-	size_t got = 0;
-	const char *end = NULL;
-
-	if (!s || strlen(s) != 2 * n)
-		return false;
-	if (sodium_hex2bin(out, n, s, 2 * n, NULL, &got, &end) != 0 || got != n || *end)
-		return false;
-	return true;
-}
-
-/* o has exactly the members keys[0..n): *bad names the first unknown or missing one. */
-static bool exact_members(const struct kt_jv *o, const char *const *keys, size_t n,
-			  const char **bad, bool *missing)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (!kt_jv_get(o, keys[i])) {
-			*bad = keys[i];
-			*missing = true;
-			return false;
-		}
-	}
-	for (size_t i = 0; o && i < o->n; i++) {
-		size_t k;
-
-		for (k = 0; k < n && strcmp(o->keys[i], keys[k]) != 0; k++)
-			;
-		if (k == n) {
-			*bad = o->keys[i];
-			*missing = false;
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Reading one approval's content: the first problem stops it, into why. */
-struct reader {
-	const struct kt_jv *o;
-	char why[200];
-};
-
-static int64_t rd_int(struct reader *rd, const char *key, int64_t lo, int64_t hi)
-{
-	int64_t x = 0;
-
-	if (rd->why[0])
-		return 0;
-	if (!kt_jv_get_int(rd->o, key, &x))
-		snprintf(rd->why, sizeof(rd->why), "content.%s is not an integer", key);
-	else if (x < lo || x > hi)
-		snprintf(rd->why, sizeof(rd->why), "content.%s (%" PRId64 ") is out of range", key,
-			 x);
-	return x;
-}
-
-static const char *rd_str(struct reader *rd, const struct kt_jv *o, const char *key)
-{
-	const char *s = kt_jv_get_str(o, key);
-
-	if (rd->why[0])
-		return "";
-	if (!s) {
-		snprintf(rd->why, sizeof(rd->why), "content.%s is not a string", key);
-		return "";
-	}
-	return s;
-}
-
-static const struct kt_jv *rd_array(struct reader *rd, const char *key)
-{
-	const struct kt_jv *a = kt_jv_get(rd->o, key);
-
-	if (rd->why[0])
-		return NULL;
-	if (!a || a->type != KT_JV_ARRAY) {
-		snprintf(rd->why, sizeof(rd->why), "content.%s is not an array", key);
-		return NULL;
-	}
-	return a;
-}
-
-/* A sorted copy of an array of integers; NULL with rd->why set, or on no memory. */
-static int64_t *rd_ids(struct reader *rd, const struct kt_jv *a, const char *key)
-{
-	int64_t *ids;
-
-	if (!a)
-		return NULL;
-	ids = malloc((a->n + 1) * sizeof(*ids));
-	if (!ids) {
-		snprintf(rd->why, sizeof(rd->why), "out of memory");
-		return NULL;
-	}
-	for (size_t i = 0; i < a->n; i++) {
-		if (a->items[i]->type != KT_JV_INT) {
-			snprintf(rd->why, sizeof(rd->why), "%s[%zu] is not an integer", key, i);
-			free(ids);
-			return NULL;
-		}
-		ids[i] = a->items[i]->i;
-	}
-	kt_sort_ids(ids, a->n);
-	return ids;
-}
-
-#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const finding_keys[] = {
-    "plan_id", "finding_id", "unit_id", "area", "kind", "text", "cause", "evidence",
-};
-static const char *const conclusion_keys[] = {
-    "plan_id", "conclusion_id", "unit_id", "revision", "text", "finding_ids",
-};
-static const char *const signoff_keys[] = {
-    "plan_id", "review_id", "unit_id",	    "round",	      "step",	   "signer",
-    "approve", "reason",    "meeting_date", "minutes_sha256", "officials",
-};
-static const char *const plan_keys[] = {
-    "plan_id", "number", "issued_on", "issuer", "title", "period_start", "period_end", "unit_ids",
-};
-static const char *const official_keys[] = {"name", "position", "outcome", "note"};
-static const char *const evidence_keys[] = {"id", "sha256"};
-
-static void digest_finding(struct reader *rd, uint8_t out[KT_DIGEST_LEN])
-{
-	const struct kt_jv *ev = rd_array(rd, "evidence");
-	struct kt_digest_evidence *list = NULL;
-	uint8_t *sums = NULL;
-	int64_t plan = rd_int(rd, "plan_id", 0, INT64_MAX);
-	int64_t id = rd_int(rd, "finding_id", 0, INT64_MAX);
-	int64_t unit = rd_int(rd, "unit_id", 0, INT64_MAX);
-	int64_t area = rd_int(rd, "area", INT32_MIN, INT32_MAX);
-	int64_t kind = rd_int(rd, "kind", INT32_MIN, INT32_MAX);
-	const char *text = rd_str(rd, rd->o, "text"), *cause = rd_str(rd, rd->o, "cause");
-	const char *bad;
-	bool missing;
-
-	if (rd->why[0])
-		return;
-	list = calloc(ev->n + 1, sizeof(*list));
-	sums = calloc(ev->n + 1, KT_DIGEST_LEN);
-	if (!list || !sums) {
-		snprintf(rd->why, sizeof(rd->why), "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < ev->n; i++) {
-		const struct kt_jv *e = ev->items[i];
-
-		if (e->type != KT_JV_OBJECT ||
-		    !exact_members(e, evidence_keys, NKEYS(evidence_keys), &bad, &missing) ||
-		    !kt_jv_get_int(e, "id", &list[i].id) ||
-		    !unhex(kt_jv_get_str(e, "sha256"), sums + i * KT_DIGEST_LEN, KT_DIGEST_LEN)) {
-			snprintf(rd->why, sizeof(rd->why),
-				 "content.evidence[%zu] is not {\"id\": integer, \"sha256\": 64 "
-				 "hexadecimal digits}",
-				 i);
-			goto out;
-		}
-		list[i].sha256 = sums + i * KT_DIGEST_LEN;
-	}
-	kt_sort_evidence(list, ev->n);
-	kt_digest_finding_accept(plan, id, unit, (int)area, (int)kind, text, cause, ev->n, list,
-				 out);
-out:
-	free(list);
-	free(sums);
-}
-
-static void digest_conclusion(struct reader *rd, uint8_t out[KT_DIGEST_LEN])
-{
-	int64_t plan = rd_int(rd, "plan_id", 0, INT64_MAX);
-	int64_t id = rd_int(rd, "conclusion_id", 0, INT64_MAX);
-	int64_t unit = rd_int(rd, "unit_id", 0, INT64_MAX);
-	int64_t revision = rd_int(rd, "revision", INT32_MIN, INT32_MAX);
-	const char *text = rd_str(rd, rd->o, "text");
-	const struct kt_jv *a = rd_array(rd, "finding_ids");
-	int64_t *ids = rd->why[0] ? NULL : rd_ids(rd, a, "content.finding_ids");
-
-	if (!ids)
-		return;
-	kt_digest_conclusion(plan, id, unit, (int32_t)revision, text, a->n, ids, out);
-	free(ids);
-}
-
-static void digest_signoff(struct reader *rd, uint8_t out[KT_DIGEST_LEN])
-{
-	int64_t plan = rd_int(rd, "plan_id", 0, INT64_MAX);
-	int64_t id = rd_int(rd, "review_id", 0, INT64_MAX);
-	int64_t unit = rd_int(rd, "unit_id", 0, INT64_MAX);
-	int64_t round = rd_int(rd, "round", INT32_MIN, INT32_MAX);
-	int64_t step = rd_int(rd, "step", INT32_MIN, INT32_MAX);
-	int64_t signer = rd_int(rd, "signer", INT32_MIN, INT32_MAX);
-	int64_t approve = rd_int(rd, "approve", 0, 1);
-	const char *reason = rd_str(rd, rd->o, "reason");
-	const char *date = rd_str(rd, rd->o, "meeting_date");
-	const struct kt_jv *of = rd_array(rd, "officials");
-	struct kt_digest_official *list = NULL;
-	uint8_t minutes[KT_DIGEST_LEN];
-	const char *bad;
-	bool missing;
-
-	if (rd->why[0])
-		return;
-	if (!unhex(kt_jv_get_str(rd->o, "minutes_sha256"), minutes, sizeof(minutes))) {
-		snprintf(rd->why, sizeof(rd->why),
-			 "content.minutes_sha256 is not 64 hexadecimal digits");
-		return;
-	}
-	if (!(list = calloc(of->n + 1, sizeof(*list)))) {
-		snprintf(rd->why, sizeof(rd->why), "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < of->n; i++) {
-		const struct kt_jv *o = of->items[i];
-		int64_t outcome;
-
-		if (o->type != KT_JV_OBJECT ||
-		    !exact_members(o, official_keys, NKEYS(official_keys), &bad, &missing) ||
-		    !kt_jv_get_str(o, "name") || !kt_jv_get_str(o, "position") ||
-		    !kt_jv_get_str(o, "note") || !kt_jv_get_int(o, "outcome", &outcome) ||
-		    outcome < INT32_MIN || outcome > INT32_MAX) {
-			snprintf(rd->why, sizeof(rd->why),
-				 "content.officials[%zu] is not {\"name\", \"position\", "
-				 "\"outcome\", \"note\"}",
-				 i);
-			free(list);
-			return;
-		}
-		list[i].name = kt_jv_get_str(o, "name");
-		list[i].position = kt_jv_get_str(o, "position");
-		list[i].outcome = (int)outcome;
-		list[i].note = kt_jv_get_str(o, "note");
-	}
-	/* A missing minutes hash is 32 zero bytes in the digest, as here. */
-	kt_digest_review_signoff(plan, id, unit, (int32_t)round, (int32_t)step, (int)signer,
-				 (int)approve, reason, date, minutes, of->n, list, out);
-	free(list);
-}
-
-static void digest_plan(struct reader *rd, uint8_t out[KT_DIGEST_LEN])
-{
-	int64_t id = rd_int(rd, "plan_id", 0, INT64_MAX);
-	const char *number = rd_str(rd, rd->o, "number");
-	const char *issued = rd_str(rd, rd->o, "issued_on");
-	const char *issuer = rd_str(rd, rd->o, "issuer");
-	const char *title = rd_str(rd, rd->o, "title");
-	const char *from = rd_str(rd, rd->o, "period_start");
-	const char *to = rd_str(rd, rd->o, "period_end");
-	const struct kt_jv *a = rd_array(rd, "unit_ids");
-	int64_t *ids = rd->why[0] ? NULL : rd_ids(rd, a, "content.unit_ids");
-
-	if (!ids)
-		return;
-	kt_digest_plan_close(id, number, issued, issuer, title, from, to, a->n, ids, out);
-	free(ids);
-}
-
-/* ---- comparing the content with the record it sits in ---- */
-
-/* Equal int arrays as sets (sorted copies compared). */
-static bool same_ids(const struct kt_jv *a, const struct kt_jv *b)
-{
-	struct reader rd = {0};
-	int64_t *x, *y;
-	bool same;
-
-	if (!a || !b || a->type != KT_JV_ARRAY || b->type != KT_JV_ARRAY || a->n != b->n)
-		return false;
-	x = rd_ids(&rd, a, "");
-	y = x ? rd_ids(&rd, b, "") : NULL;
-	same = x && y && (a->n == 0 || memcmp(x, y, a->n * sizeof(*x)) == 0);
-	free(x);
-	free(y);
-	return same;
-}
-
-/* Every content key ckeys[i] equals record member rkeys[i]; the first that differs. */
-static const char *first_diff(const struct kt_jv *content, const struct kt_jv *record,
-			      const char *const *ckeys, const char *const *rkeys, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!kt_jv_equal(kt_jv_get(content, ckeys[i]), kt_jv_get(record, rkeys[i])))
-			return rkeys[i];
-	return NULL;
-}
-
-static const char *diff_finding(const struct kt_jv *c, const struct kt_jv *f)
-{
-	static const char *const ck[] = {"plan_id", "finding_id", "unit_id", "area",
-					 "kind",    "text",	  "cause"};
-	static const char *const rk[] = {"plan_id", "id",   "unit_id", "area",
-					 "kind",    "text", "cause"};
-	const struct kt_jv *ce = kt_jv_get(c, "evidence"), *re = kt_jv_get(f, "evidence");
-	const char *d = first_diff(c, f, ck, rk, NKEYS(ck));
-
-	if (d)
-		return d;
-	if (!re || re->type != KT_JV_ARRAY || re->n != ce->n)
-		return "evidence";
-	for (size_t i = 0; i < re->n; i++) {
-		const struct kt_jv *r = re->items[i];
-		bool found = false;
-
-		for (size_t k = 0; k < ce->n && !found; k++)
-			found =
-			    kt_jv_equal(kt_jv_get(r, "id"), kt_jv_get(ce->items[k], "id")) &&
-			    kt_jv_equal(kt_jv_get(r, "sha256"), kt_jv_get(ce->items[k], "sha256"));
-		if (!found)
-			return "evidence";
-	}
-	return NULL;
-}
-
-static const char *diff_conclusion(const struct kt_jv *c, const struct kt_jv *r)
-{
-	static const char *const ck[] = {"plan_id", "conclusion_id", "unit_id", "revision", "text"};
-	static const char *const rk[] = {"plan_id", "id", "unit_id", "revision", "text"};
-	const char *d = first_diff(c, r, ck, rk, NKEYS(ck));
-
-	if (d)
-		return d;
-	return same_ids(kt_jv_get(c, "finding_ids"), kt_jv_get(r, "finding_ids")) ? NULL
-										  : "finding_ids";
-}
-
-static const char *diff_signoff(const struct kt_jv *c, const struct kt_jv *rv,
-				const struct kt_jv *st)
-{
-	static const char *const ck[] = {"plan_id", "review_id", "unit_id", "meeting_date",
-					 "officials"};
-	static const char *const rk[] = {"plan_id", "id", "unit_id", "meeting_date", "officials"};
-	static const char *const cs[] = {"round", "step", "signer"};
-	const struct kt_jv *minutes = kt_jv_get(rv, "minutes");
-	const char *d = first_diff(c, rv, ck, rk, NKEYS(ck)), *want, *sha;
-	int64_t approve = 0;
-	bool approved;
-
-	if (d)
-		return d;
-	if ((d = first_diff(c, st, cs, cs, NKEYS(cs))))
-		return d;
-	if (!kt_jv_get_bool(st, "approved", &approved) || !kt_jv_get_int(c, "approve", &approve) ||
-	    approve != (approved ? 1 : 0))
-		return "approved";
-	want = approved ? "" : kt_jv_get_str(st, "reason");
-	if (!want || strcmp(want, kt_jv_get_str(c, "reason")) != 0)
-		return "reason";
-	sha = kt_jv_get_str(c, "minutes_sha256");
-	if (minutes && minutes->type == KT_JV_OBJECT) {
-		const char *rs = kt_jv_get_str(minutes, "sha256");
-
-		if (!rs || strcmp(rs, sha) != 0)
-			return "minutes";
-	} else if (!minutes || minutes->type != KT_JV_NULL || strspn(sha, "0") != strlen(sha)) {
-		return "minutes";
-	}
-	return NULL;
-}
-
-static const char *diff_plan(const struct kt_jv *c, const struct kt_jv *p)
-{
-	static const char *const ck[] = {"plan_id", "number",	    "issued_on", "issuer",
-					 "title",   "period_start", "period_end"};
-	static const char *const rk[] = {"id",	  "number",	  "issued_on", "issuer",
-					 "title", "period_start", "period_end"};
-	const char *d = first_diff(c, p, ck, rk, NKEYS(ck));
-
-	if (d)
-		return d;
-	return same_ids(kt_jv_get(c, "unit_ids"), kt_jv_get(p, "unit_ids")) ? NULL : "unit_ids";
-}
-
-/* ---- one approval ---- */
-
-struct spot {
-	const char *kind;
-	const char *const *keys; /* of its content */
-	size_t nkeys;
-	void (*digest)(struct reader *rd, uint8_t out[KT_DIGEST_LEN]);
-};
-
-static const struct spot spot_finding = {"finding.accept", finding_keys, NKEYS(finding_keys),
-					 digest_finding};
-static const struct spot spot_conclusion = {"conclusion.approve", conclusion_keys,
-					    NKEYS(conclusion_keys), digest_conclusion};
-static const struct spot spot_signoff = {"review.signoff", signoff_keys, NKEYS(signoff_keys),
-					 digest_signoff};
-static const struct spot spot_plan = {"plan.close", plan_keys, NKEYS(plan_keys), digest_plan};
-
-static const char *const approval_keys[] = {
-    "kind", "content", "digest", "signature", "signing_key", "signer", "at",
-};
-
-/* Is key listed for user_id in signing_keys? 1 yes, 0 not listed, -1 listed for another. */
-static int key_listed(const struct verifier *v, int64_t user_id, const uint8_t key[32],
-		      int64_t *other)
-{
-	uint8_t k[32];
-	int64_t uid;
-	int found = 0;
-
-	for (size_t i = 0; i < v->keys->n; i++) {
-		const struct kt_jv *e = v->keys->items[i];
-
-		if (!kt_jv_get_int(e, "user_id", &uid) ||
-		    !unhex(kt_jv_get_str(e, "key"), k, sizeof(k)) || memcmp(k, key, 32) != 0)
-			continue;
-		if (uid == user_id)
-			return 1;
-		*other = uid;
-		found = -1;
-	}
-	return found;
-}
-
-/*
- * Check approval a (NULL when absent) of record; diff() compares its content
- * with the record. earlier: a sign-off of an earlier round (see the header).
- */
-static void check(struct verifier *v, struct vres *r, const struct spot *sp, const struct kt_jv *a,
-		  bool earlier,
-		  const char *(*diff)(const struct kt_jv *c, const struct kt_jv *rec,
-				      const struct kt_jv *extra),
-		  const struct kt_jv *rec, const struct kt_jv *extra)
-{
-	uint8_t digest[KT_DIGEST_LEN], sig[KT_SIG_LEN], key[KT_SIGN_PK_LEN], again[KT_DIGEST_LEN];
-	const struct kt_jv *signer, *content;
-	struct reader rd = {0};
-	const char *bad, *kind, *field;
-	int64_t uid = 0, other = 0;
-	bool missing;
-
-	if (!a || a->type == KT_JV_NULL) {
-		set(r, V_NO_SIGNATURE, "it is %s by its state, but carries no signed approval",
-		    sp == &spot_finding ? "accepted"
-		    : sp == &spot_plan	? "closed"
-					: "approved");
-		return;
-	}
-	if (a->type != KT_JV_OBJECT) {
-		set(r, V_MALFORMED, "the approval is not an object");
-		return;
-	}
-	if (!exact_members(a, approval_keys, NKEYS(approval_keys), &bad, &missing)) {
-		set(r, V_MALFORMED, "the approval %s the field \"%s\"",
-		    missing ? "lacks" : "has an unknown", bad);
-		return;
-	}
-	signer = kt_jv_get(a, "signer");
-	r->signer = kt_jv_get_str(signer, "username");
-	if (!kt_jv_get_int(signer, "user_id", &uid) || !r->signer ||
-	    !kt_jv_get_str(signer, "full_name") || !kt_jv_get_int(a, "at", &r->at)) {
-		set(r, V_MALFORMED, "signer or at is malformed");
-		return;
-	}
-	kind = kt_jv_get_str(a, "kind");
-	if (!kind || strcmp(kind, sp->kind) != 0) {
-		set(r, V_MALFORMED, "its kind is \"%s\", not \"%s\"", kind ? kind : "?", sp->kind);
-		return;
-	}
-	if (!unhex(kt_jv_get_str(a, "digest"), digest, sizeof(digest)) ||
-	    !unhex(kt_jv_get_str(a, "signature"), sig, sizeof(sig)) ||
-	    !unhex(kt_jv_get_str(a, "signing_key"), key, sizeof(key))) {
-		set(r, V_MALFORMED,
-		    "digest, signature and signing_key must be 64, 128 and 64 hexadecimal "
-		    "digits");
-		return;
-	}
-	content = kt_jv_get(a, "content");
-	if (content->type == KT_JV_NULL && !earlier) {
-		set(r, V_MALFORMED, "the content is missing (null)");
-		return;
-	}
-	if (content->type != KT_JV_NULL &&
-	    (content->type != KT_JV_OBJECT ||
-	     !exact_members(content, sp->keys, sp->nkeys, &bad, &missing))) {
-		set(r, V_MALFORMED, "the content %s the field \"%s\"",
-		    missing ? "lacks" : "has an unknown", content->type == KT_JV_OBJECT ? bad : "");
-		return;
-	}
-	switch (key_listed(v, uid, key, &other)) {
-	case 0:
-		set(r, V_UNKNOWN_KEY, "the signing key is not listed for %s in signing_keys",
-		    r->signer);
-		return;
-	case -1:
-		set(r, V_UNKNOWN_KEY, "the signing key is listed for user %lld, not for %s",
-		    (long long)other, r->signer);
-		return;
-	default:
-		break;
-	}
-	if (kt_verify_digest(key, digest, sig) != 0) {
-		set(r, V_BADSIG,
-		    "the signature does not hold over the recorded digest with %s's key",
-		    r->signer);
-		return;
-	}
-	if (content->type == KT_JV_NULL) {
-		set(r, V_REPLACED,
-		    "signed by %s in an earlier round, whose content was recorded over after the "
-		    "return and is not on record (the signature holds)",
-		    r->signer);
-		return;
-	}
-	rd.o = content;
-	sp->digest(&rd, again);
-	if (rd.why[0]) {
-		set(r, V_MALFORMED, "%s", rd.why);
-		return;
-	}
-	if (sodium_memcmp(again, digest, sizeof(digest)) != 0) {
-		set(r, V_CHANGED,
-		    "the content no longer matches the digest %s signed: it changed "
-		    "after signing",
-		    r->signer);
-		return;
-	}
-	if ((field = diff(content, rec, extra))) {
-		set(r, V_CHANGED, "the record's %s differs from the content %s signed", field,
-		    r->signer);
-		return;
-	}
-	set(r, V_OK, "signed by %s", r->signer);
-}
-
-static const char *diff_finding3(const struct kt_jv *c, const struct kt_jv *r,
-				 const struct kt_jv *x)
-{
-	(void)x;
-	return diff_finding(c, r);
-}
-
-static const char *diff_conclusion3(const struct kt_jv *c, const struct kt_jv *r,
-				    const struct kt_jv *x)
-{
-	(void)x;
-	return diff_conclusion(c, r);
-}
-
-static const char *diff_plan3(const struct kt_jv *c, const struct kt_jv *r, const struct kt_jv *x)
-{
-	(void)x;
-	return diff_plan(c, r);
-}
-
-/* ---- walking the document ---- */
-
-static void walk_plan(struct verifier *v, const struct kt_jv *plan)
-{
-	const struct kt_jv *closure = kt_jv_get(plan, "closure");
-	const char *number = kt_jv_get_str(plan, "number");
-	int64_t status = 0;
-	struct vres *r;
-
-	kt_jv_get_int(plan, "status", &status);
-	if ((!closure || closure->type == KT_JV_NULL) &&
-	    status != KIEMTRA__V1__PLAN_STATUS__PLAN_STATUS_CLOSED)
-		return;
-	if (!(r = new_result(v, spot_plan.kind, "plan.closure")))
-		return;
-	snprintf(r->what, sizeof(r->what), "closure of plan %s", number ? number : "?");
-	check(v, r, &spot_plan, closure, false, diff_plan3, plan, NULL);
-}
-
-static void walk_findings(struct verifier *v, const struct kt_jv *findings)
-{
-	char path[96], unit[96];
-
-	for (size_t i = 0; i < findings->n; i++) {
-		const struct kt_jv *f = findings->items[i], *a = kt_jv_get(f, "acceptance");
-		int64_t id = 0, unit_id = 0, state = 0;
-		struct vres *r;
-
-		kt_jv_get_int(f, "state", &state);
-		if ((!a || a->type == KT_JV_NULL) &&
-		    state != KIEMTRA__V1__FINDING_STATE__FINDING_STATE_ACCEPTED)
-			continue;
-		snprintf(path, sizeof(path), "findings[%zu].acceptance", i);
-		if (!(r = new_result(v, spot_finding.kind, path)))
-			return;
-		kt_jv_get_int(f, "id", &id);
-		kt_jv_get_int(f, "unit_id", &unit_id);
-		snprintf(r->what, sizeof(r->what), "acceptance of finding %lld (%s)", (long long)id,
-			 unit_label(v, unit_id, unit, sizeof(unit)));
-		check(v, r, &spot_finding, a, false, diff_finding3, f, NULL);
-	}
-}
-
-static void walk_conclusions(struct verifier *v, const struct kt_jv *conclusions)
-{
-	char path[96], unit[96];
-
-	for (size_t i = 0; i < conclusions->n; i++) {
-		const struct kt_jv *c = conclusions->items[i], *a = kt_jv_get(c, "approval");
-		int64_t id = 0, unit_id = 0, state = 0, revision = 0;
-		struct vres *r;
-
-		kt_jv_get_int(c, "state", &state);
-		if ((!a || a->type == KT_JV_NULL) &&
-		    state != KIEMTRA__V1__CONCLUSION_STATE__CONCLUSION_STATE_APPROVED &&
-		    state != KIEMTRA__V1__CONCLUSION_STATE__CONCLUSION_STATE_SUPERSEDED)
-			continue;
-		snprintf(path, sizeof(path), "conclusions[%zu].approval", i);
-		if (!(r = new_result(v, spot_conclusion.kind, path)))
-			return;
-		kt_jv_get_int(c, "id", &id);
-		kt_jv_get_int(c, "unit_id", &unit_id);
-		kt_jv_get_int(c, "revision", &revision);
-		snprintf(r->what, sizeof(r->what),
-			 "approval of conclusion %lld, revision %lld (%s)", (long long)id,
-			 (long long)revision, unit_label(v, unit_id, unit, sizeof(unit)));
-		check(v, r, &spot_conclusion, a, false, diff_conclusion3, c, NULL);
-	}
-}
-
-static void walk_reviews(struct verifier *v, const struct kt_jv *reviews)
-{
-	char path[96], unit[96];
-
-	for (size_t i = 0; i < reviews->n; i++) {
-		const struct kt_jv *rv = reviews->items[i], *so = kt_jv_get(rv, "signoffs");
-		int64_t id = 0, unit_id = 0, round = 0;
-
-		kt_jv_get_int(rv, "id", &id);
-		kt_jv_get_int(rv, "unit_id", &unit_id);
-		kt_jv_get_int(rv, "round", &round);
-		unit_label(v, unit_id, unit, sizeof(unit));
-		for (size_t s = 0; so && so->type == KT_JV_ARRAY && s < so->n; s++) {
-			const struct kt_jv *st = so->items[s];
-			int64_t sround = 0, step = 0;
-			bool approved = true;
-			struct vres *r;
-
-			snprintf(path, sizeof(path), "reviews[%zu].signoffs[%zu].approval", i, s);
-			if (!(r = new_result(v, spot_signoff.kind, path)))
-				return;
-			kt_jv_get_int(st, "round", &sround);
-			kt_jv_get_int(st, "step", &step);
-			kt_jv_get_bool(st, "approved", &approved);
-			snprintf(r->what, sizeof(r->what),
-				 "%s of review %lld (%s), round %lld, step %lld",
-				 approved ? "sign-off" : "return", (long long)id, unit,
-				 (long long)sround, (long long)step);
-			check(v, r, &spot_signoff, kt_jv_get(st, "approval"), sround < round,
-			      diff_signoff, rv, st);
-		}
-	}
-}
-
-/* The document's frame: format, version and the members verify reads. NULL or why not. */
-static const char *frame(const struct kt_jv *doc, char *why, size_t cap)
-{
-	static const char *const arrays[] = {"units", "findings", "conclusions", "reviews",
-					     "signing_keys"};
-	const char *format = kt_jv_get_str(doc, "format");
-	int64_t version = 0;
-	uint8_t k[32];
-
-	if (doc->type != KT_JV_OBJECT || !format || strcmp(format, RECORD_FORMAT) != 0) {
-		snprintf(why, cap, "it is not a kiemtra record (\"format\" is not \"%s\")",
-			 RECORD_FORMAT);
-		return why;
-	}
-	if (!kt_jv_get_int(doc, "version", &version) || version != RECORD_VERSION) {
-		snprintf(why, cap,
-			 "it is version %lld of the record format; this client reads "
-			 "version %d",
-			 (long long)version, RECORD_VERSION);
-		return why;
-	}
-	if (!kt_jv_get(doc, "plan") || kt_jv_get(doc, "plan")->type != KT_JV_OBJECT) {
-		snprintf(why, cap, "\"plan\" is not an object");
-		return why;
-	}
-	for (size_t i = 0; i < NKEYS(arrays); i++) {
-		const struct kt_jv *a = kt_jv_get(doc, arrays[i]);
-
-		if (!a || a->type != KT_JV_ARRAY) {
-			snprintf(why, cap, "\"%s\" is not an array", arrays[i]);
-			return why;
-		}
-		for (size_t n = 0; n < a->n; n++) {
-			if (a->items[n]->type != KT_JV_OBJECT) {
-				snprintf(why, cap, "%s[%zu] is not an object", arrays[i], n);
-				return why;
-			}
-		}
-	}
-	for (size_t n = 0; n < kt_jv_get(doc, "signing_keys")->n; n++) {
-		const struct kt_jv *e = kt_jv_get(doc, "signing_keys")->items[n];
-		int64_t uid;
-
-		if (!kt_jv_get_int(e, "user_id", &uid) ||
-		    !unhex(kt_jv_get_str(e, "key"), k, sizeof(k))) {
-			snprintf(why, cap,
-				 "signing_keys[%zu] needs \"user_id\" and a 64-digit hexadecimal "
-				 "\"key\"",
-				 n);
-			return why;
-		}
-	}
-	return NULL;
-}
-
-static void print_results(const struct verifier *v, size_t *counts)
+static void print_results(const struct kt_record_check *v)
 {
 	char when[64];
 
 	for (size_t i = 0; i < v->n; i++) {
-		const struct vres *r = &v->res[i];
+		const struct kt_vres *r = &v->res[i];
 
-		printf("%-15s  ", vstatus_name[r->st]);
+		printf("%-15s  ", kt_vstatus_name[r->st]);
 		kt_print_safe(stdout, r->what, false);
-		if (r->st == V_OK) {
+		if (r->st == KT_V_OK) {
 			kt_format_time(r->at, when, sizeof(when));
 			printf(": signed by ");
 			kt_print_safe(stdout, r->signer, false);
@@ -1936,26 +1116,25 @@ static void print_results(const struct verifier *v, size_t *counts)
 		}
 	}
 	printf("%s%zu approval%s checked: %zu OK", v->n ? "\n" : "", v->n, v->n == 1 ? "" : "s",
-	       counts[V_OK]);
-	for (int s = V_REPLACED; s < V_NSTATUS; s++) {
-		if (!counts[s])
+	       v->counts[KT_V_OK]);
+	for (int s = KT_V_REPLACED; s < KT_V_NSTATUS; s++) {
+		if (!v->counts[s])
 			continue;
-		printf(", %zu ", counts[s]);
-		for (const char *p = vstatus_name[s]; *p; p++)
+		printf(", %zu ", v->counts[s]);
+		for (const char *p = kt_vstatus_name[s]; *p; p++)
 			putchar(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 	}
 	printf("\n");
 }
 
-static void json_results(struct kt_json *j, const struct verifier *v, const char *file,
-			 const size_t *counts, bool failed)
+static void json_results(struct kt_json *j, const struct kt_record_check *v, const char *file)
 {
 	const struct kt_jv *plan = kt_jv_get(v->doc, "plan");
 	int64_t id = 0;
 
 	kt_jv_get_int(plan, "id", &id);
 	kt_json_kv_str(j, "file", file);
-	kt_json_kv_bool(j, "verified", !failed);
+	kt_json_kv_bool(j, "verified", !v->failed);
 	kt_json_key(j, "plan");
 	kt_json_begin_object(j);
 	kt_json_kv_int(j, "id", id);
@@ -1964,16 +1143,16 @@ static void json_results(struct kt_json *j, const struct verifier *v, const char
 	kt_json_key(j, "counts");
 	kt_json_begin_object(j);
 	kt_json_kv_uint(j, "total", v->n);
-	for (int s = 0; s < V_NSTATUS; s++)
-		kt_json_kv_uint(j, vstatus_key[s], counts[s]);
+	for (int s = 0; s < KT_V_NSTATUS; s++)
+		kt_json_kv_uint(j, kt_vstatus_key[s], v->counts[s]);
 	kt_json_end_object(j);
 	kt_json_key(j, "approvals");
 	kt_json_begin_array(j);
 	for (size_t i = 0; i < v->n; i++) {
-		const struct vres *r = &v->res[i];
+		const struct kt_vres *r = &v->res[i];
 
 		kt_json_begin_object(j);
-		kt_json_kv_str(j, "status", vstatus_name[r->st]);
+		kt_json_kv_str(j, "status", kt_vstatus_name[r->st]);
 		kt_json_kv_str(j, "kind", r->kind);
 		kt_json_kv_str(j, "path", r->path);
 		kt_json_kv_str(j, "what", r->what);
@@ -1988,11 +1167,10 @@ static void json_results(struct kt_json *j, const struct verifier *v, const char
 static int cmd_verify(struct kt_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{NULL, 0, NULL, 0}};
-	struct verifier v;
-	struct kt_jv *doc = NULL;
-	size_t len = 0, counts[V_NSTATUS] = {0}, failed = 0;
+	struct kt_record_check v;
+	size_t len = 0;
 	const char *file;
-	char *text = NULL, err[256], msg[512];
+	char *text = NULL, why[512], msg[512];
 	struct kt_json *j, jf;
 	int c, rc;
 
@@ -2013,41 +1191,19 @@ static int cmd_verify(struct kt_cli *cli, int argc, char **argv)
 	if (rc != KT_OK)
 		return kt_cli_fail(cli, KT_EXIT_ERROR, "ERROR", "cannot read %s: %s", file,
 				   rc == KT_ESYS ? strerror(errno) : kt_strerror(rc));
-	rc = kt_jv_parse(text, len, &doc, err, sizeof(err));
+	rc = kt_record_check(text, len, &v, why, sizeof(why));
 	if (rc == KT_ENOMEM) {
 		rc = nomem(cli);
 		goto out;
 	}
 	if (rc != KT_OK) {
-		rc = kt_cli_fail(cli, KT_EXIT_VERIFY, "VERIFY_FAILED",
-				 "%s is not valid JSON: %s; verification failed", file, err);
+		rc = kt_cli_fail(cli, KT_EXIT_VERIFY, "VERIFY_FAILED", "%s %s", file, why);
 		goto out;
-	}
-	if (frame(doc, err, sizeof(err))) {
-		rc = kt_cli_fail(cli, KT_EXIT_VERIFY, "VERIFY_FAILED", "%s cannot be verified: %s",
-				 file, err);
-		goto out;
-	}
-	v.doc = doc;
-	v.units = kt_jv_get(doc, "units");
-	v.keys = kt_jv_get(doc, "signing_keys");
-	walk_plan(&v, kt_jv_get(doc, "plan"));
-	walk_findings(&v, kt_jv_get(doc, "findings"));
-	walk_conclusions(&v, kt_jv_get(doc, "conclusions"));
-	walk_reviews(&v, kt_jv_get(doc, "reviews"));
-	if (v.nomem) {
-		rc = nomem(cli);
-		goto out;
-	}
-	for (size_t i = 0; i < v.n; i++) {
-		counts[v.res[i].st]++;
-		if (v.res[i].st != V_OK && v.res[i].st != V_REPLACED)
-			failed++;
 	}
 	snprintf(msg, sizeof(msg), "verification failed: %zu of %zu approvals in %s do not verify",
-		 failed, v.n, file);
+		 v.failed, v.n, file);
 	if (cli->json) {
-		if (failed) {
+		if (v.failed) {
 			fprintf(stderr, "kiemtra: %s\n", msg);
 			kt_json_init(&jf, stdout);
 			kt_json_begin_object(&jf);
@@ -2055,27 +1211,26 @@ static int cmd_verify(struct kt_cli *cli, int argc, char **argv)
 			kt_json_kv_str(&jf, "status", "VERIFY_FAILED");
 			kt_json_kv_str(&jf, "message", msg);
 			kt_json_kv_int(&jf, "exit", KT_EXIT_VERIFY);
-			json_results(&jf, &v, file, counts, true);
+			json_results(&jf, &v, file);
 			kt_json_end_object(&jf);
 			kt_json_end_document(&jf);
 			cli->reported = true;
 		} else {
 			j = kt_cli_json_begin(cli);
-			json_results(j, &v, file, counts, false);
+			json_results(j, &v, file);
 			kt_cli_json_end(cli);
 		}
 	} else {
-		print_results(&v, counts);
-		if (failed)
+		print_results(&v);
+		if (v.failed)
 			fprintf(stderr, "kiemtra: %s\n", msg);
 		else
 			printf("the record verifies: every approval matches its content and is "
 			       "signed with a key listed for its signer\n");
 	}
-	rc = failed ? KT_EXIT_VERIFY : KT_EXIT_OK;
+	rc = v.failed ? KT_EXIT_VERIFY : KT_EXIT_OK;
 out:
-	kt_jv_free(doc);
-	free(v.res);
+	kt_record_check_free(&v);
 	free(text);
 	return rc;
 }

@@ -19,7 +19,7 @@ seconds=${KT_FUZZ_SMOKE_SECONDS:-3}
 export KT_FUZZ_BUILD_DIR=${KT_FUZZ_BUILD_DIR:-$src/build-fuzz}
 export KT_FUZZ_LOG_DIR=$KT_TMP/logs # kept when a target fails
 start=$(date +%s)
-for t in frame noise dispatch admin config known_servers session text; do
+for t in frame noise dispatch admin config known_servers session text record; do
 	if "$src/scripts/fuzz" "$t" "$seconds" >"$KT_TMP/out" 2>"$KT_TMP/err"; then
 		kt_pass "fuzz $(cat "$KT_TMP/out")"
 	else
