@@ -1380,6 +1380,13 @@ static void status_done(struct worker_job *j, int rc)
 		     "storage worker:   %u queued, %" PRIu64 " jobs in %" PRIu64
 		     " batches, %" PRIu64 " commits failed\n",
 		     ws.queued, ws.jobs, ws.batches, ws.commits_failed);
+	if (ws.pipelined)
+		admin_printf(o,
+			     "log flushes:      %" PRIu64 " (pipelined with the commits), %" PRIu64
+			     " failed\n",
+			     ws.syncs, ws.syncs_failed);
+	else
+		admin_printf(o, "log flushes:      one per commit (" WORKER_SYNC_ENV "=commit)\n");
 	admin_printf(o, "password hashes:  %u running, %u waiting\n", running, waiting);
 	free(sj);
 	finish(c, ADMIN_EXIT_OK);

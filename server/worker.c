@@ -1,6 +1,34 @@
-/* worker.c - see worker.h. */
+/*
+ * worker.c - see worker.h.
+ *
+ * Two threads and three lists, all under one mutex:
+ *
+ *   in   --storage thread: one transaction per batch-->   synced (pipelined)
+ *   synced --sync thread: one log flush per turn------>   out
+ *   out  --loop thread (uv_async): done() in order
+ *
+ * Pipelined (the default, when the store can split its sync): the storage
+ * thread commits a batch without waiting for the disk and goes on with the
+ * next while the sync thread flushes the log; a flush covers every batch
+ * committed before it began, so each turn of the sync thread releases all the
+ * batches waiting. Batches pass through every list in commit order, and a
+ * batch's responses leave only after the flush that covers it, so an answer
+ * that read an earlier batch's writes never leaves before those writes are
+ * durable. Inline (KIEMTRAD_SYNC=commit, or a store that cannot split): each
+ * commit waits for its own fsync and the batch goes straight to out.
+ *
+ * A failed flush: the batches it covered may or may not be on disk, so every
+ * job of theirs that had succeeded fails with the flush's error, and the
+ * worker is "unsynced": nothing more is released as durable (the sync thread
+ * fails whatever reaches it) until the storage thread, once the sync thread
+ * is idle, has checkpointed the whole log into the database and synced it
+ * (store_checkpoint). A later flush alone would not do: after a failed
+ * fsync the kernel may have dropped pages it could not write. While the
+ * checkpoint fails, each batch fails whole, before it runs.
+ */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/status.h"
 #include "server/worker.h"
@@ -8,28 +36,37 @@
 struct worker {
 	uv_loop_t *loop;
 	struct store *st;
-	pthread_t thread;
+	bool pipelined;
+	pthread_t thread, sync_thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;	/* storage thread: work arrived, or the sync thread went idle */
+	pthread_cond_t sync_cv; /* sync thread: batches to flush, or stop */
 	/* under mu */
-	struct worker_job *in_head, *in_tail; /* submitted, not yet taken */
-	struct worker_job *out_head, *out_tail; /* finished, done() not yet called */
-	bool stopping;
+	struct worker_job *in_head, *in_tail;	  /* submitted, not yet taken */
+	struct worker_job *sync_head, *sync_tail; /* committed, waiting for a flush */
+	struct worker_job *out_head, *out_tail;	  /* finished, done() not yet called */
+	bool stopping, sync_stopping;
+	bool syncing;  /* the sync thread holds a turn's batches */
+	bool unsynced; /* a flush failed; no durable answers until a checkpoint */
 	unsigned queued;
 	struct worker_stats stats;
 	/* loop thread */
 	uv_async_t async;
-	bool thread_running;
+	bool thread_running, sync_running;
 };
 
-static void push(struct worker_job **head, struct worker_job **tail, struct worker_job *job)
+/* Append the list head..tail to the list *lh..*lt. */
+static void append(struct worker_job **lh, struct worker_job **lt, struct worker_job *head,
+		   struct worker_job *tail)
 {
-	job->next = NULL;
-	if (*tail)
-		(*tail)->next = job;
+	if (!head)
+		return;
+	tail->next = NULL;
+	if (*lt)
+		(*lt)->next = head;
 	else
-		*head = job;
-	*tail = job;
+		*lh = head;
+	*lt = tail;
 }
 
 static int run_item(struct store_tx *tx, void *arg)
@@ -52,13 +89,43 @@ static void run_batch(struct worker *w, struct worker_job *batch)
 		rc = store_batch_commit(w->st);
 	}
 	if (rc != KT_OK) {
-		/* Nothing of the batch is durable: every job failed with the commit's error. */
+		/* Nothing of the batch is stored: every job failed with the commit's error. */
 		for (j = batch; j; j = j->next)
 			j->rc = rc;
 		pthread_mutex_lock(&w->mu);
 		w->stats.commits_failed++;
 		pthread_mutex_unlock(&w->mu);
 	}
+}
+
+/* Every job of the list that succeeded fails with rc instead. */
+static void fail_succeeded(struct worker_job *list, int rc)
+{
+	for (; list; list = list->next) {
+		if (list->rc == KT_OK)
+			list->rc = rc;
+	}
+}
+
+/*
+ * Storage thread, under mu, pipelined and unsynced: wait until the sync thread
+ * has released everything before, then checkpoint. KT_OK when the worker is
+ * synced again, else the error every job of the coming batch gets.
+ */
+static int resync(struct worker *w)
+{
+	int rc;
+
+	while (w->sync_head || w->syncing)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	rc = store_checkpoint(w->st);
+	pthread_mutex_lock(&w->mu);
+	if (rc == KT_OK) {
+		w->unsynced = false;
+		return KT_OK;
+	}
+	return rc == KT_EFULL ? rc : KT_EIO;
 }
 
 static void *thread_main(void *arg)
@@ -69,6 +136,7 @@ static void *thread_main(void *arg)
 	for (;;) {
 		struct worker_job *batch = NULL, *tail = NULL, *raw = NULL;
 		unsigned n = 0;
+		int refused = KT_OK;
 
 		while (!w->in_head && !w->stopping)
 			pthread_cond_wait(&w->cv, &w->mu);
@@ -78,29 +146,30 @@ static void *thread_main(void *arg)
 		if (w->in_head->run_raw) {
 			raw = w->in_head;
 			w->in_head = raw->next;
+			raw->next = NULL;
+			batch = tail = raw;
 			n = 1;
 		} else {
 			while (w->in_head && !w->in_head->run_raw && n < WORKER_MAX_BATCH) {
 				struct worker_job *j = w->in_head;
+
 				w->in_head = j->next;
-				j->next = NULL;
-				if (tail)
-					tail->next = j;
-				else
-					batch = j;
-				tail = j;
+				append(&batch, &tail, j, j);
 				n++;
 			}
 		}
 		if (!w->in_head)
 			w->in_tail = NULL;
 		w->queued -= n;
+		if (w->pipelined && w->unsynced)
+			refused = resync(w);
 		pthread_mutex_unlock(&w->mu);
 
-		if (raw) {
+		if (refused != KT_OK) {
+			for (struct worker_job *j = batch; j; j = j->next)
+				j->rc = refused;
+		} else if (raw) {
 			raw->rc = raw->run_raw(w->st, raw);
-			raw->next = NULL;
-			batch = tail = raw;
 		} else {
 			run_batch(w, batch);
 		}
@@ -108,11 +177,55 @@ static void *thread_main(void *arg)
 		pthread_mutex_lock(&w->mu);
 		w->stats.jobs += n;
 		w->stats.batches++;
-		if (w->out_tail)
-			w->out_tail->next = batch;
-		else
-			w->out_head = batch;
-		w->out_tail = tail;
+		if (w->pipelined && refused == KT_OK) {
+			append(&w->sync_head, &w->sync_tail, batch, tail);
+			pthread_cond_signal(&w->sync_cv);
+		} else {
+			append(&w->out_head, &w->out_tail, batch, tail);
+			pthread_mutex_unlock(&w->mu);
+			uv_async_send(&w->async);
+			pthread_mutex_lock(&w->mu);
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* The sync thread: flush the log for everything committed, then release it. */
+static void *sync_main(void *arg)
+{
+	struct worker *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		struct worker_job *head, *tail;
+		bool unsynced;
+		int rc = KT_OK;
+
+		while (!w->sync_head && !w->sync_stopping)
+			pthread_cond_wait(&w->sync_cv, &w->mu);
+		if (!w->sync_head)
+			break;
+		head = w->sync_head;
+		tail = w->sync_tail;
+		w->sync_head = w->sync_tail = NULL;
+		w->syncing = true;
+		unsynced = w->unsynced;
+		pthread_mutex_unlock(&w->mu);
+
+		rc = unsynced ? KT_EIO : store_sync(w->st);
+		if (rc != KT_OK)
+			fail_succeeded(head, rc == KT_EFULL ? rc : KT_EIO);
+
+		pthread_mutex_lock(&w->mu);
+		w->stats.syncs += !unsynced;
+		if (rc != KT_OK && !unsynced) {
+			w->unsynced = true;
+			w->stats.syncs_failed++;
+		}
+		append(&w->out_head, &w->out_tail, head, tail);
+		w->syncing = false;
+		pthread_cond_signal(&w->cv);
 		pthread_mutex_unlock(&w->mu);
 		uv_async_send(&w->async);
 		pthread_mutex_lock(&w->mu);
@@ -141,6 +254,14 @@ static void on_async(uv_async_t *h)
 	drain(h->data);
 }
 
+/* KIEMTRAD_SYNC=commit: every commit waits for its own fsync (for comparisons). */
+static bool want_pipelined(void)
+{
+	const char *v = getenv(WORKER_SYNC_ENV);
+
+	return !(v && strcmp(v, "commit") == 0);
+}
+
 int worker_start(struct worker **out, uv_loop_t *loop, struct store *st)
 {
 	struct worker *w = calloc(1, sizeof(*w));
@@ -151,19 +272,37 @@ int worker_start(struct worker **out, uv_loop_t *loop, struct store *st)
 	w->st = st;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	pthread_cond_init(&w->sync_cv, NULL);
 	if (uv_async_init(loop, &w->async, on_async) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->sync_cv);
 		free(w);
 		return KT_ESYS;
 	}
 	w->async.data = w;
+	*out = w; /* from here on freed by worker_free after the loop closed the handle */
+	w->pipelined = want_pipelined() && store_sync_split(st) == KT_OK;
+	if (w->pipelined) {
+		if (pthread_create(&w->sync_thread, NULL, sync_main, w) != 0) {
+			uv_close((uv_handle_t *)&w->async, NULL);
+			return KT_ESYS;
+		}
+		w->sync_running = true;
+	}
 	if (pthread_create(&w->thread, NULL, thread_main, w) != 0) {
+		if (w->sync_running) {
+			pthread_mutex_lock(&w->mu);
+			w->sync_stopping = true;
+			pthread_cond_signal(&w->sync_cv);
+			pthread_mutex_unlock(&w->mu);
+			pthread_join(w->sync_thread, NULL);
+			w->sync_running = false;
+		}
 		uv_close((uv_handle_t *)&w->async, NULL);
-		w->thread_running = false;
-		*out = w; /* freed by worker_free after the loop closed the handle */
 		return KT_ESYS;
 	}
 	w->thread_running = true;
-	*out = w;
 	return KT_OK;
 }
 
@@ -175,7 +314,7 @@ void worker_submit(struct worker *w, struct worker_job *job)
 		job->done(job, KT_ESHUTDOWN);
 		return;
 	}
-	push(&w->in_head, &w->in_tail, job);
+	append(&w->in_head, &w->in_tail, job, job);
 	w->queued++;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
@@ -191,6 +330,15 @@ void worker_stop(struct worker *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	w->thread_running = false;
+	if (w->sync_running) {
+		/* The storage thread is done: the sync thread flushes what is left, then ends. */
+		pthread_mutex_lock(&w->mu);
+		w->sync_stopping = true;
+		pthread_cond_signal(&w->sync_cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->sync_thread, NULL);
+		w->sync_running = false;
+	}
 	drain(w);
 	uv_close((uv_handle_t *)&w->async, NULL);
 }
@@ -201,6 +349,7 @@ void worker_free(struct worker *w)
 		return;
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->sync_cv);
 	free(w);
 }
 
@@ -209,5 +358,6 @@ void worker_get_stats(struct worker *w, struct worker_stats *out)
 	pthread_mutex_lock(&w->mu);
 	*out = w->stats;
 	out->queued = w->queued;
+	out->pipelined = w->pipelined;
 	pthread_mutex_unlock(&w->mu);
 }

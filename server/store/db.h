@@ -105,6 +105,25 @@ int db_release(struct db *db, const char *name);
 int db_rollback_to(struct db *db, const char *name);
 bool db_in_transaction(struct db *db);
 
+/*
+ * Durability apart from the commit (the worker's pipelined group commit).
+ * After db_sync_split(), a commit writes its transaction to the write-ahead
+ * log but does not wait for the disk (SQLite: synchronous=NORMAL, under which
+ * checkpoints and a reused log's header are still synced); db_sync_log() then
+ * makes every transaction committed before it began durable: the log only
+ * ever loses a suffix, so one flush covers all earlier commits.
+ * db_sync_split() returns KT_EUNIMPL when the connection cannot do this
+ * (commits then stay durable by themselves, as after db_open()).
+ *
+ * Threads: db_sync_log() may run on another thread while the connection is in
+ * use (it touches only its own descriptor of the log); it sets no error text.
+ * db_checkpoint() copies the whole log into the database and syncs both (a
+ * known-durable state after a failed db_sync_log()); connection thread.
+ */
+int db_sync_split(struct db *db);
+int db_sync_log(struct db *db);
+int db_checkpoint(struct db *db);
+
 /* Copy the whole database online into a new file at path (KT_EEXIST when present). */
 int db_backup(struct db *db, const char *path);
 /* Structural check; 0 when sound, else KT_ECORRUPT with the first problem in msg. */

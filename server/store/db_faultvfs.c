@@ -234,6 +234,13 @@ static int fault_check(enum fault_kind k, int amt)
 	return rc;
 }
 
+int db_fault_external_sync(void)
+{
+	if (!db_fault_enabled())
+		return 0;
+	return fault_check(FK_SYNC, 0) == SQLITE_OK ? 0 : KT_EIO;
+}
+
 /* ---- io methods ----------------------------------------------------------------- */
 
 static int ff_close(sqlite3_file *f)

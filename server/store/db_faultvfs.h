@@ -16,7 +16,8 @@
  *
  *   read:N[:K]     the N-th xRead counted from now fails (SQLITE_IOERR_READ),
  *   write:N[:K]    the N-th xWrite (SQLITE_IOERR_WRITE),
- *   sync:N[:K]     the N-th xSync (SQLITE_IOERR_FSYNC), and every one after
+ *   sync:N[:K]     the N-th xSync (SQLITE_IOERR_FSYNC) or log sync of the
+ *                  driver's own (db_fault_external_sync), and every one after
  *                  it until cleared; with :K only K calls fail (a transient
  *                  fault), then that kind works again
  *   full:BYTES     once BYTES more bytes have been written, every write fails
@@ -59,6 +60,13 @@ int db_fault_set(const char *spec, char *msg, size_t msgcap);
 
 /* Stop injecting faults (KT_ESTATE when the shim is not installed). */
 int db_fault_clear(void);
+
+/*
+ * A sync the driver makes itself, outside SQLite (db_sync_log()), counted and
+ * failed like an xSync: 0 to go on, KT_EIO when a sync fault fires. Always 0
+ * when the shim is not installed.
+ */
+int db_fault_external_sync(void);
 
 /* What the shim did since the faults were last set or cleared. */
 struct db_fault_stats {

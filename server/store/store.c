@@ -652,6 +652,25 @@ int store_backup(struct store *st, const char *path)
 	return db_backup(st->db, path);
 }
 
+int store_sync_split(struct store *st)
+{
+	if (st->in_tx)
+		return KT_ESTATE;
+	return db_sync_split(st->db);
+}
+
+int store_sync(struct store *st)
+{
+	return db_sync_log(st->db);
+}
+
+int store_checkpoint(struct store *st)
+{
+	if (st->in_tx)
+		return KT_ESTATE;
+	return db_checkpoint(st->db);
+}
+
 int store_integrity_check(struct store *st, char *msg, size_t msgcap)
 {
 	if (st->in_tx)

@@ -70,9 +70,9 @@ int store_schema_latest(void);
  * Group commit: store_batch_begin() opens a write transaction; each
  * store_batch_item() runs fn inside a savepoint and rolls back only that
  * savepoint when fn fails (returning fn's code; the batch goes on);
- * store_batch_commit() commits all (one fsync). When the commit fails, every
- * item of the batch failed: the caller reports the returned error for each.
- * store_batch_abort() rolls the whole batch back. When an item's failure ends
+ * store_batch_commit() commits all (one fsync, or none after
+ * store_sync_split()). When the commit fails, every item of the batch failed:
+ * the caller reports the returned error for each. store_batch_abort() rolls the whole batch back. When an item's failure ends
  * the transaction itself (a full disk), the later items and the commit return
  * that error. store_run() and a batch do not nest: KT_ESTATE while one is open.
  */
@@ -82,6 +82,18 @@ int store_batch_begin(struct store *st);
 int store_batch_item(struct store *st, store_tx_fn fn, void *arg);
 int store_batch_commit(struct store *st);
 void store_batch_abort(struct store *st);
+
+/*
+ * Durability apart from the commit (db.h, db_sync_split): after
+ * store_sync_split() a batch's commit no longer waits for the disk, and
+ * store_sync() (callable from another thread while the store is in use)
+ * makes every batch committed before it began durable. KT_EUNIMPL from
+ * store_sync_split() leaves commits durable by themselves. store_checkpoint()
+ * writes everything into the database file and syncs it, outside batches.
+ */
+int store_sync_split(struct store *st);
+int store_sync(struct store *st);
+int store_checkpoint(struct store *st);
 
 /* Online backup of the whole database to path (a new file; KT_EEXIST if present). */
 int store_backup(struct store *st, const char *path);

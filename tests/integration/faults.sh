@@ -90,6 +90,15 @@ fault_case() {
 
 fault_case write:1 "$IOERR" write
 fault_case sync:1 "$IOERR" sync
+# The failed sync was the sync thread's flush of the log (server/worker.c): the
+# first write was committed but not acknowledged; the later ones were refused
+# before they ran, until a checkpoint succeeded after 'fault clear'.
+kt_expect_output "status counts the failed log flush" \
+	"log flushes: +[0-9]+ \(pipelined with the commits\), [1-9][0-9]* failed" kt_admin status
+n=$(sqlite3 -readonly -batch -noheader "$KT_DATA/kiemtra.db" \
+	"SELECT COUNT(*) FROM findings WHERE client_id = 'sync-0001'")
+[ "$n" = 1 ] && kt_pass "the write whose flush failed, retried with its client id, is there once" ||
+	kt_fail "sync-0001 is there '$n' times"
 fault_case full:0 "$FULL" full
 fault_case write:3 "$IOERR" write3
 
