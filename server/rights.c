@@ -66,6 +66,7 @@ int rights_load(struct store_tx *tx, const struct rights_user *u, int64_t plan_i
 		goto out;
 	out->plan_id = p->id;
 	out->status = p->status;
+	out->areas = p->areas;
 	out->user_id = u->user_id;
 	memcpy(out->number, p->number, sizeof(out->number));
 

@@ -44,6 +44,7 @@ struct plan_access {
 	bool authority;          /* this plan's approving authority */
 	bool planner;            /* global planner role */
 	int64_t rep_unit_id;     /* a unit representative whose unit is in the plan; else 0 */
+	uint32_t areas;          /* the plan's reform areas in scope (bit per area); 0: all */
 	/* for messages: who asked, and the plan's number ("06/KH-UBND") */
 	int64_t user_id;
 	char number[STORE_PLAN_NUMBER_MAX + 1];

@@ -150,7 +150,8 @@ static int check_text(const char *field, const char *s, size_t max, unsigned fla
 	}
 }
 
-static int check_area_kind(int area, int kind, const struct store_plan *p, char *msg, size_t cap)
+/* a: the plan whose scope the area must be in; NULL: any area. */
+static int check_area_kind(int area, int kind, const struct plan_access *a, char *msg, size_t cap)
 {
 	if (area < AREA_FIRST || area > AREA_LAST)
 		return svc_fail(msg, cap, KT_EINVAL,
@@ -158,9 +159,9 @@ static int check_area_kind(int area, int kind, const struct store_plan *p, char 
 	if (kind < KIND_FIRST || kind > KIND_LAST)
 		return svc_fail(msg, cap, KT_EINVAL,
 			    "kind must be strength (1) or shortcoming (2), not %d", kind);
-	if (p && p->areas && !(p->areas & (1u << area)))
+	if (a && a->areas && !(a->areas & (1u << area)))
 		return svc_fail(msg, cap, KT_EINVAL, "area %d is not in the scope of plan %s", area,
-			    p->number);
+			    a->number);
 	return 0;
 }
 
@@ -180,16 +181,16 @@ static void apply_input(struct store_finding *f, const struct svc_finding_input 
 	kt_sort_ids(f->evidence_ids, f->n_evidence);
 }
 
-/* Validate the content of a create (edit: false) or an edit against the plan. */
+/* Validate the content of a create (edit: false) or an edit against the plan (a). */
 static int check_input(struct store_tx *tx, const struct svc_finding_input *in, bool edit,
-		       const struct store_plan *p, const struct store_finding *cur, char *msg,
+		       const struct plan_access *a, const struct store_finding *cur, char *msg,
 		       size_t cap)
 {
 	int area = edit && !in->area ? cur->area : in->area;
 	int kind = edit && !in->kind ? cur->kind : in->kind;
 	int rc;
 
-	if ((rc = check_area_kind(area, kind, edit && area == cur->area ? NULL : p, msg, cap)))
+	if ((rc = check_area_kind(area, kind, edit && area == cur->area ? NULL : a, msg, cap)))
 		return rc;
 	if (!edit || (in->text && in->text[0])) {
 		if ((rc = check_text("text", in->text ? in->text : "", STORE_FINDING_TEXT_MAX,
@@ -199,7 +200,7 @@ static int check_input(struct store_tx *tx, const struct svc_finding_input *in, 
 	if ((rc = check_text("cause", in->cause ? in->cause : "", STORE_FINDING_CAUSE_MAX,
 			     KT_TEXT_MULTILINE, msg, cap)))
 		return rc;
-	return svc_evidence_check_refs(tx, p->id, in->evidence_ids, in->n_evidence,
+	return svc_evidence_check_refs(tx, a->plan_id, in->evidence_ids, in->n_evidence,
 				       STORE_FINDING_EVIDENCE_MAX, msg, cap);
 }
 
@@ -210,16 +211,6 @@ static int get_finding(struct store_tx *tx, int64_t id, struct store_finding *f,
 
 	if (rc == KT_ENOTFOUND)
 		return svc_fail(msg, cap, rc, "no finding with id %" PRId64, id);
-	return rc;
-}
-
-static int get_plan(struct store_tx *tx, int64_t plan_id, struct store_plan *p, char *msg,
-		    size_t cap)
-{
-	int rc = store_plan_get(tx, plan_id, p);
-
-	if (rc == KT_ENOTFOUND)
-		return svc_fail(msg, cap, rc, "no plan with id %" PRId64, plan_id);
 	return rc;
 }
 
@@ -314,7 +305,6 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 		       int64_t unit_id, const struct svc_finding_input *in,
 		       struct store_finding *out, bool *created, char *msg, size_t cap)
 {
-	struct store_plan *p = NULL;
 	struct plan_access a;
 	char detail[128];
 	int rc, to;
@@ -327,13 +317,7 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 			 CLIENT_ID_MIN, STORE_FINDING_CLIENT_ID_MAX);
 		goto out;
 	}
-	p = malloc(sizeof(*p));
-	if (!p) {
-		rc = KT_ENOMEM;
-		goto out;
-	}
-	if ((rc = get_plan(tx, plan_id, p, msg, cap)) != 0 ||
-	    (rc = rights_load(tx, ru, plan_id, &a, msg, cap)) != 0 ||
+	if ((rc = rights_load(tx, ru, plan_id, &a, msg, cap)) != 0 ||
 	    (rc = rights_require_team(&a, "finding.create", who->name, msg, cap)) != 0)
 		goto out;
 	/* A retry: the finding this author created with this client_id. */
@@ -350,7 +334,7 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 		goto out;
 	if ((rc = rights_can_write_unit(tx, &a, who->user_id, unit_id, msg, cap)) != 0 ||
 	    (rc = rights_plan_open(&a, msg, cap)) != 0 ||
-	    (rc = check_input(tx, in, false, p, NULL, msg, cap)) != 0)
+	    (rc = check_input(tx, in, false, &a, NULL, msg, cap)) != 0)
 		goto out;
 	to = svc_finding_next(SVC_FOP_CREATE, SVC_FINDING_NONE, in->submit);
 	memset(out, 0, sizeof(*out));
@@ -369,7 +353,6 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 		goto out;
 	*created = true;
 out:
-	free(p);
 	return rc;
 }
 
@@ -405,29 +388,20 @@ int svc_finding_update(struct store_tx *tx, const struct svc_actor *who,
 		       const struct svc_finding_input *in, struct store_finding *out,
 		       int64_t *current_version, char *msg, size_t cap)
 {
-	struct store_plan *p = NULL;
 	struct plan_access a;
 	int rc, to, from;
 
 	if ((rc = get_finding(tx, id, out, msg, cap)) != 0 ||
 	    (rc = change_check(tx, who, ru, out, SVC_FOP_EDIT, in->submit, version, &to, &a,
-			       current_version, msg, cap)) != 0)
+			       current_version, msg, cap)) != 0 ||
+	    (rc = check_input(tx, in, true, &a, out, msg, cap)) != 0)
 		return rc;
-	p = malloc(sizeof(*p));
-	if (!p)
-		return KT_ENOMEM;
-	if ((rc = get_plan(tx, out->plan_id, p, msg, cap)) != 0 ||
-	    (rc = check_input(tx, in, true, p, out, msg, cap)) != 0)
-		goto out;
 	from = out->state;
 	apply_input(out, in);
 	out->state = to;
-	rc = save(tx, who, out, version, from, "",
-		  in->submit ? "finding.update_submit" : "finding.update", current_version, msg,
-		  cap);
-out:
-	free(p);
-	return rc;
+	return save(tx, who, out, version, from, "",
+		    in->submit ? "finding.update_submit" : "finding.update", current_version, msg,
+		    cap);
 }
 
 int svc_finding_submit(struct store_tx *tx, const struct svc_actor *who,
