@@ -110,6 +110,7 @@ static void send_raw(struct bconn *c, const uint8_t *frame_body, size_t len, boo
 	size_t total = KT_FRAME_HDR + len + (encrypt ? NOISE_TAGLEN : 0);
 	struct bwrite *w = malloc(sizeof(*w) + total);
 	uv_buf_t buf;
+	int n;
 
 	if (!w) {
 		conn_fail(c, "out of memory");
@@ -127,6 +128,19 @@ static void send_raw(struct bconn *c, const uint8_t *frame_body, size_t len, boo
 	}
 	w->len = total;
 	buf = uv_buf_init((char *)w->data, (unsigned)total);
+	/* Written at once when the socket takes it (no write request, no poll change). */
+	n = uv_try_write((uv_stream_t *)&c->tcp, &buf, 1);
+	if (n == (int)total) {
+		free(w);
+		return;
+	}
+	if (n > 0)
+		buf = uv_buf_init((char *)w->data + n, (unsigned)(total - (size_t)n));
+	else if (n != UV_EAGAIN) {
+		free(w);
+		conn_fail(c, "write failed");
+		return;
+	}
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) != 0) {
 		free(w);
 		conn_fail(c, "write failed");

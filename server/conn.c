@@ -168,13 +168,34 @@ static void on_write(uv_write_t *req, int status)
 	}
 }
 
-/* Queue w (its data already holds the frame). Takes ownership of w. */
+/*
+ * Queue w (its data already holds the frame). Takes ownership of w. When
+ * nothing is queued before it, the frame is first written at once
+ * (uv_try_write): a response that fits the socket buffer, the usual case,
+ * then costs no write request, no callback and no change of the poll set.
+ */
 static int queue_write(struct conn *c, struct wreq *w)
 {
 	uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)w->len);
 	struct server *s = c->srv;
+	int n;
 
 	w->c = c;
+	if (c->write_queued == 0) {
+		n = uv_try_write((uv_stream_t *)&c->tcp, &buf, 1);
+		if (n == (int)w->len) {
+			free(w);
+			return KT_OK;
+		}
+		if (n > 0) {
+			buf = uv_buf_init((char *)w->data + n, (unsigned)(w->len - (size_t)n));
+			w->len -= (size_t)n; /* what is left to count in write_queued */
+		} else if (n != UV_EAGAIN) {
+			free(w);
+			conn_abort(c);
+			return KT_EIO;
+		}
+	}
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) != 0) {
 		free(w);
 		conn_abort(c);
