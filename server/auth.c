@@ -25,6 +25,8 @@ struct work {
 	size_t password_len;
 	char hash[crypto_pwhash_STRBYTES];
 	bool dummy;                  /* verifying the dummy hash: result is always "no" */
+	bool gated;                  /* throttle checked again when it starts (auth_verify) */
+	char addr[64], username[64]; /* its throttle keys, when gated */
 	int rc;
 	auth_hash_cb hash_cb;
 	auth_verify_cb verify_cb;
@@ -54,7 +56,7 @@ struct auth {
 	struct throttle_slot *slots;
 };
 
-static void start_next(struct auth *a);
+static void start_next(struct auth *a, bool gate);
 
 static void work_run(uv_work_t *req) /* thread pool */
 {
@@ -115,10 +117,18 @@ static void work_after(uv_work_t *req, int status) /* loop thread */
 		}
 		return;
 	}
-	start_next(a);
+	start_next(a, true);
 }
 
-static void start_next(struct auth *a)
+/*
+ * Start waiting work while there is room. gate: check a gated verification's
+ * throttle keys again first, because the attempts that ran before it (a burst
+ * of guesses sent at once all passed the check at arrival) may have put the
+ * address or the account into backoff since; then it ends with KT_ELIMIT and
+ * costs no hash. Not from enqueue(): a callback there would run inside the
+ * caller's auth_verify(), and the caller has only just checked.
+ */
+static void start_next(struct auth *a, bool gate)
 {
 	while (a->running < a->opt.concurrency && a->wait_head) {
 		struct work *w = a->wait_head;
@@ -127,6 +137,11 @@ static void start_next(struct auth *a)
 		if (!a->wait_head)
 			a->wait_tail = NULL;
 		a->waiting--;
+		if (gate && w->gated &&
+		    auth_throttle_check(a, w->addr, w->username, uv_now(a->loop)) != 0) {
+			work_finish(w, KT_ELIMIT);
+			continue;
+		}
 		w->req.data = w;
 		if (uv_queue_work(a->loop, &w->req, work_run, work_after) != 0) {
 			work_finish(w, KT_EINTERNAL);
@@ -153,7 +168,7 @@ static int enqueue(struct auth *a, struct work *w)
 		a->wait_head = w;
 	a->wait_tail = w;
 	a->waiting++;
-	start_next(a);
+	start_next(a, false);
 	return KT_OK;
 }
 
@@ -186,13 +201,18 @@ int auth_hash(struct auth *a, const char *password, auth_hash_cb cb, void *arg)
 	return enqueue(a, w);
 }
 
-int auth_verify(struct auth *a, const char *hash, const char *password, auth_verify_cb cb,
-		void *arg)
+int auth_verify(struct auth *a, const char *hash, const char *password, const char *addr,
+		const char *username, auth_verify_cb cb, void *arg)
 {
 	struct work *w = work_new(a, WORK_VERIFY, password);
 
 	if (!w)
 		return KT_ENOMEM;
+	if (addr && username) {
+		w->gated = true;
+		snprintf(w->addr, sizeof(w->addr), "%s", addr);
+		snprintf(w->username, sizeof(w->username), "%s", username);
+	}
 	/* Unknown users (and malformed stored hashes) cost one real verification too. */
 	if (!hash || strlen(hash) >= sizeof(w->hash) || strncmp(hash, "$argon2id$", 10) != 0) {
 		hash = a->dummy_hash;

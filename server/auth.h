@@ -49,10 +49,16 @@ int auth_hash(struct auth *a, const char *password, auth_hash_cb cb, void *arg);
 /*
  * cb(arg, 0) when password matches hash; KT_EUNAUTH when not. hash NULL means
  * "unknown user": the dummy hash is verified and the result is KT_EUNAUTH.
+ * With addr and username (the throttle's keys; NULL: none), a verification
+ * that had to wait for a hashing thread checks the throttle again when its
+ * turn comes and ends with cb(arg, KT_ELIMIT), unhashed, when the attempts
+ * before it put the address or account into backoff: a burst of guesses sent
+ * at once gets no more tries than guesses sent one after another (beyond the
+ * ones already hashing, at most `concurrency`).
  */
 typedef void (*auth_verify_cb)(void *arg, int rc);
-int auth_verify(struct auth *a, const char *hash, const char *password, auth_verify_cb cb,
-		void *arg);
+int auth_verify(struct auth *a, const char *hash, const char *password, const char *addr,
+		const char *username, auth_verify_cb cb, void *arg);
 
 /*
  * Hash on the calling thread. Only for start-up (the first administrator),

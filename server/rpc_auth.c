@@ -166,6 +166,18 @@ static void login_commit_done(struct worker_job *job, int rc)
 	login_end(call);
 }
 
+/* The login throttle's refusal, wait_ms (0: the backoff just ended) before the next try. */
+static void throttled(struct call *call, uint32_t wait_ms)
+{
+	if (!wait_ms)
+		wait_ms = 1000;
+	call->retry_after_ms = wait_ms;
+	call_fail(call, KT_ELIMIT,
+		  "too many failed logins from this address or for this account; try again in "
+		  "%u s",
+		  (wait_ms + 999) / 1000);
+}
+
 static void login_verified(void *arg, int rc)
 {
 	struct call *call = arg;
@@ -182,6 +194,13 @@ static void login_verified(void *arg, int rc)
 		auth_throttle_failure(s->auth, c->peer_host, st->username, uv_now(s->loop));
 		s->stats.logins_failed++;
 		call_fail(call, KT_EUNAUTH, "wrong username or password");
+		login_end(call);
+		return;
+	}
+	if (rc == KT_ELIMIT) {
+		/* Attempts sent before it, at the same time, failed meanwhile. */
+		throttled(call, auth_throttle_check(s->auth, c->peer_host, st->username,
+						    uv_now(s->loop)));
 		login_end(call);
 		return;
 	}
@@ -233,7 +252,7 @@ static void login_lookup_done(struct worker_job *job, int rc)
 		return;
 	}
 	rc = auth_verify(s->auth, st->found ? st->user.pwhash : NULL, call->req->login->password,
-			 login_verified, call);
+			 call->conn->peer_host, st->username, login_verified, call);
 	if (rc == KT_ELIMIT) {
 		call->retry_after_ms = 1000;
 		call_fail(call, KT_ELIMIT, "the server is busy with other logins; try again");
@@ -292,11 +311,7 @@ static void login_start(struct call *call)
 		st->username[i] = (char)tolower((unsigned char)q->username[i]);
 	wait = auth_throttle_check(c->srv->auth, c->peer_host, st->username, uv_now(c->srv->loop));
 	if (wait) {
-		call->retry_after_ms = wait;
-		call_fail(call, KT_ELIMIT,
-			  "too many failed logins from this address or for this account; try "
-			  "again in %u s",
-			  (wait + 999) / 1000);
+		throttled(call, wait);
 		goto refuse;
 	}
 	c->login_pending = true;
@@ -524,6 +539,12 @@ static void pwchange_verified(void *arg, int rc)
 		pwchange_end(call);
 		return;
 	}
+	if (rc == KT_ELIMIT) {
+		throttled(call, auth_throttle_check(s->auth, call->peer_host, call->username,
+						    uv_now(s->loop)));
+		pwchange_end(call);
+		return;
+	}
 	if (rc == KT_OK)
 		rc = auth_hash(s->auth, call->req->password_change->new_password, pwchange_hashed,
 			       call);
@@ -548,7 +569,8 @@ static void pwchange_lookup_done(struct worker_job *job, int rc)
 
 	if (rc == KT_OK)
 		rc = auth_verify(call->conn->srv->auth, st->user.pwhash,
-				 call->req->password_change->old_password, pwchange_verified, call);
+				 call->req->password_change->old_password, call->peer_host,
+				 call->username, pwchange_verified, call);
 	if (rc != KT_OK) {
 		call->rc = rc;
 		pwchange_end(call);

@@ -30,6 +30,7 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4 \
 	kt_start_server srv --idle-timeout 4
 kt_user_add lan "Phạm Thị Lan" inspector
 kt_user_add hoa "Trần Thị Hoa" inspector
+kt_user_add binh "Lê Văn Bình" inspector
 kt_login lan
 PID=$(server_pid)
 rss0=$(rss_kb "$PID")
@@ -91,6 +92,13 @@ kt_log "  logins: $(kt_admin status | sed -n 's/^logins: *//p')"
 kt_expect_output "wrong logins that vanish before the verdict still count for the throttle" \
 	"then a login answered RESOURCE_EXHAUSTED" \
 	"$AB" "$KT_ADDR" vanish-throttle 127.0.200.1 12 hoa
+kt_log "  $(cat "$KT_TMP/out") $(head -c 300 "$KT_TMP/err")"
+# Guesses sent all at once pass the throttle check together when they arrive;
+# each verification still waiting for a hashing thread is checked again when
+# its turn comes, so the burst gets no more tries than one guess after another.
+kt_expect_output "12 wrong logins at once for one account: at most 4 verified, the rest throttled" \
+	"burst: 12 wrong logins at once from 127.0.200.2: [0-4] answered wrong password" \
+	"$AB" "$KT_ADDR" burst 127.0.200.2 12 binh
 kt_log "  $(cat "$KT_TMP/out") $(head -c 300 "$KT_TMP/err")"
 kt_alive "$KT_PID" "vanishing clients"
 kt_check "whoami after the vanishing clients" kt_as lan whoami

@@ -537,6 +537,50 @@ static int mode_vanish_throttle(const char *src, int n, const char *user)
 	return st == KIEMTRA__V1__STATUS__STATUS_RESOURCE_EXHAUSTED ? 0 : 1;
 }
 
+/*
+ * burst: from one address, n connections handshake first, then each sends a
+ * wrong-password login for user, all before any answer is read, so the
+ * server sees them together. Sequential guesses get the account's 3 free
+ * failures and a fourth that starts its backoff (docs/SECURITY.md §4); a
+ * burst must get no more (auth.h: a waiting verification is checked again).
+ */
+static int mode_burst(const char *src, int n, const char *user)
+{
+	Kiemtra__V1__Request req;
+	Kiemtra__V1__LoginReq lr;
+	struct peer *p = calloc((size_t)n, sizeof(*p));
+	int wrong = 0, limited = 0, other = 0;
+
+	if (!p)
+		die("out of memory");
+	for (int i = 0; i < n; i++) {
+		p[i].fd = dial(src, 0);
+		if (p[i].fd < 0 || handshake(&p[i], 0) != 0)
+			die("burst: no connection from %s", src);
+	}
+	for (int i = 0; i < n; i++) {
+		login_request(&req, &lr, 1, user, "not-the-password-at-all");
+		if (send_request(&p[i], &req) != 0)
+			die("burst: a login could not be sent");
+	}
+	for (int i = 0; i < n; i++) {
+		int st = recv_status(&p[i], 1, 20000);
+
+		if (st == KIEMTRA__V1__STATUS__STATUS_UNAUTHENTICATED)
+			wrong++;
+		else if (st == KIEMTRA__V1__STATUS__STATUS_RESOURCE_EXHAUSTED)
+			limited++;
+		else
+			other++;
+		close(p[i].fd);
+	}
+	free(p);
+	printf("burst: %d wrong logins at once from %s: %d answered wrong password, %d throttled, "
+	       "%d other\n",
+	       n, src, wrong, limited, other);
+	return wrong <= 4 && other == 0 && wrong + limited == n ? 0 : 1;
+}
+
 /* ---- flood: many connections at once, bare or stuck after the preamble ---------- */
 
 static int mode_flood(int n, int preamble, int hold_ms, int limit)
@@ -619,6 +663,10 @@ static void usage(void)
 		"          from source address SRC (127.x.y.z), N wrong-password logins for USER,\n"
 		"          each connection closed before the answer; then one that waits: exit 0\n"
 		"          when it is throttled (RESOURCE_EXHAUSTED)\n"
+		"  burst SRC N USER\n"
+		"          from SRC, N connections send a wrong-password login for USER at once;\n"
+		"          exit 0 when at most 4 are verified (3 free failures and the one that\n"
+		"          starts the backoff) and the rest are throttled\n"
 		"  flood N bare|preamble HOLD_MS LIMIT\n"
 		"          open N connections (sending nothing, or only the preamble), probe\n"
 		"          with a real client, count those the server closes within HOLD_MS,\n"
@@ -643,6 +691,8 @@ int main(int argc, char **argv)
 		return mode_vanish(atoi(argv[3]), argv[4], argv[5]);
 	if (strcmp(mode, "vanish-throttle") == 0 && argc == 6)
 		return mode_vanish_throttle(argv[3], atoi(argv[4]), argv[5]);
+	if (strcmp(mode, "burst") == 0 && argc == 6)
+		return mode_burst(argv[3], atoi(argv[4]), argv[5]);
 	if (strcmp(mode, "flood") == 0 && argc == 7 &&
 	    (strcmp(argv[4], "bare") == 0 || strcmp(argv[4], "preamble") == 0))
 		return mode_flood(atoi(argv[3]), strcmp(argv[4], "preamble") == 0, atoi(argv[5]),

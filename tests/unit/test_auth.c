@@ -105,7 +105,7 @@ static int verify_sync(struct auth *a, const char *hash, const char *pw, double 
 {
 	struct result r = {0};
 	double t0 = now_s();
-	int rc = auth_verify(a, hash, pw, on_verify, &r);
+	int rc = auth_verify(a, hash, pw, NULL, NULL, on_verify, &r);
 
 	if (rc != KT_OK) {
 		fprintf(stderr, "auth_verify: expected 0, got %d\n", rc);
@@ -241,7 +241,7 @@ static void test_concurrency(void)
 	uv_check_start(&check, on_check);
 	uv_unref((uv_handle_t *)&check); /* the loop ends when the work does */
 	for (long i = 0; i < 10; i++) {
-		int rc = auth_verify(a, hash, i % 2 ? "sai-mật-khẩu" : "đúng-mật-khẩu",
+		int rc = auth_verify(a, hash, i % 2 ? "sai-mật-khẩu" : "đúng-mật-khẩu", NULL, NULL,
 				     on_verify_sample, (void *)i);
 		CHECK_INT(KT_OK, rc);
 		sample();
@@ -287,11 +287,11 @@ static void test_queue_limit(void)
 	CHECK_INT(KT_OK, auth_hash_now(a, "đúng-mật-khẩu", hash, sizeof(hash)));
 	/* One runs, three wait: the queue is full. */
 	for (int i = 0; i < 4; i++)
-		CHECK_INT(KT_OK, auth_verify(a, hash, "đúng-mật-khẩu", on_verify, &r[i]));
+		CHECK_INT(KT_OK, auth_verify(a, hash, "đúng-mật-khẩu", NULL, NULL, on_verify, &r[i]));
 	auth_load(a, &running, &waiting);
 	CHECK_INT(1, running);
 	CHECK_INT(3, waiting);
-	CHECK_INT(KT_ELIMIT, auth_verify(a, hash, "đúng-mật-khẩu", on_verify, &r[4]));
+	CHECK_INT(KT_ELIMIT, auth_verify(a, hash, "đúng-mật-khẩu", NULL, NULL, on_verify, &r[4]));
 	CHECK_INT(KT_ELIMIT, auth_hash(a, "đúng-mật-khẩu", on_hash, &r[4]));
 	auth_load(a, &running, &waiting);
 	CHECK_INT(1, running);
@@ -304,10 +304,61 @@ static void test_queue_limit(void)
 	CHECK_INT(0, r[4].calls); /* a refused submission never calls back */
 
 	/* Once drained, the queue accepts work again. */
-	CHECK_INT(KT_OK, auth_verify(a, NULL, "x", on_verify, &r[5]));
+	CHECK_INT(KT_OK, auth_verify(a, NULL, "x", NULL, NULL, on_verify, &r[5]));
 	run_loop();
 	CHECK_INT(1, r[5].calls);
 	CHECK_INT(KT_EUNAUTH, r[5].rc);
+	auth_free(a);
+}
+
+/* The server's login path: a wrong password is recorded as a failure in the callback. */
+struct burst {
+	struct auth *a;
+	int unauth, limited, other;
+};
+
+static void on_burst(void *arg, int rc)
+{
+	struct burst *b = arg;
+
+	if (rc == KT_EUNAUTH) {
+		b->unauth++;
+		auth_throttle_failure(b->a, "192.0.2.7", "lan", uv_now(&loop));
+	} else if (rc == KT_ELIMIT) {
+		b->limited++;
+	} else {
+		b->other++;
+	}
+}
+
+/*
+ * Eight guesses at one account sent at once all pass the throttle when they
+ * arrive; with one hashing thread, each waiting one is checked again when its
+ * turn comes, so the burst gets the tries sequential guesses would: the 3 free
+ * failures and a fourth that starts the backoff (test_throttle_account).
+ */
+static void test_burst_gated(void)
+{
+	struct auth *a = new_auth(AUTH_LEVEL_TEST, 1, 0);
+	struct burst b = {.a = a};
+	char hash[256];
+
+	CHECK_INT(KT_OK, auth_hash_now(a, "đúng-mật-khẩu", hash, sizeof(hash)));
+	for (int i = 0; i < 8; i++) {
+		CHECK_INT(0, (int)auth_throttle_check(a, "192.0.2.7", "lan", uv_now(&loop)));
+		CHECK_INT(KT_OK, auth_verify(a, hash, "sai-mật-khẩu", "192.0.2.7", "lan", on_burst, &b));
+	}
+	run_loop();
+	CHECK_INT(4, b.unauth);
+	CHECK_INT(4, b.limited);
+	CHECK_INT(0, b.other);
+	/* Ungated (no keys), the same burst is hashed in full. */
+	struct burst u = {.a = a};
+	for (int i = 0; i < 3; i++)
+		CHECK_INT(KT_OK, auth_verify(a, hash, "sai-mật-khẩu", NULL, NULL, on_burst, &u));
+	run_loop();
+	CHECK_INT(3, u.unauth);
+	CHECK_INT(0, u.limited);
 	auth_free(a);
 }
 
@@ -319,7 +370,7 @@ static void test_free_with_work(void)
 
 	CHECK_INT(KT_OK, auth_hash_now(a, "đúng-mật-khẩu", hash, sizeof(hash)));
 	for (int i = 0; i < 4; i++)
-		CHECK_INT(KT_OK, auth_verify(a, hash, "đúng-mật-khẩu", on_verify, &r[i]));
+		CHECK_INT(KT_OK, auth_verify(a, hash, "đúng-mật-khẩu", NULL, NULL, on_verify, &r[i]));
 	CHECK_INT(KT_OK, auth_hash(a, "mật-khẩu-mới-2024", on_hash, &r[4]));
 	/* The first runs; the other four are queued and are told at once. */
 	auth_free(a);
@@ -591,6 +642,7 @@ int main(void)
 	test_unknown_user_cost();
 	test_concurrency();
 	test_queue_limit();
+	test_burst_gated();
 	test_free_with_work();
 	test_policy();
 	test_generate();
