@@ -300,6 +300,32 @@ static int change_check(struct store_tx *tx, const struct svc_actor *who,
 	return 0;
 }
 
+/*
+ * A create that did not happen now may be the retry of one that happened
+ * before (the answer was lost): the finding this author created with this
+ * client_id is the answer, whatever rc says. KT_ENOTFOUND when there is none.
+ */
+static int earlier_create(struct store_tx *tx, const struct svc_actor *who, const char *client_id,
+			  int64_t plan_id, int64_t unit_id, struct store_finding *out, char *msg,
+			  size_t cap)
+{
+	int rc = store_finding_get_by_client(tx, who->user_id, client_id, out);
+
+	if (rc == 0 && (out->plan_id != plan_id || out->unit_id != unit_id))
+		rc = svc_fail(msg, cap, KT_EEXIST,
+			      "client_id '%s' was already used for finding %" PRId64
+			      " of another plan or unit",
+			      client_id, out->id);
+	return rc;
+}
+
+/* Failures of the storage itself: nothing more is tried in the transaction. */
+static bool storage_failure(int rc)
+{
+	return rc == KT_EIO || rc == KT_EFULL || rc == KT_ECORRUPT || rc == KT_ENOMEM ||
+	       rc == KT_EBUSY || rc == KT_EINTERNAL;
+}
+
 int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 		       const struct rights_user *ru, const char *client_id, int64_t plan_id,
 		       int64_t unit_id, const struct svc_finding_input *in,
@@ -307,53 +333,50 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 {
 	struct plan_access a;
 	char detail[128];
-	int rc, to;
+	int rc, rc2, to;
 
 	*created = false;
-	if (!svc_finding_client_id_ok(client_id)) {
-		rc =
-		    svc_fail(msg, cap, KT_EINVAL,
-			 "client_id must be %d to %d bytes of A-Z, a-z, 0-9, '.', '_', ':' and '-'",
-			 CLIENT_ID_MIN, STORE_FINDING_CLIENT_ID_MAX);
-		goto out;
-	}
+	if (!svc_finding_client_id_ok(client_id))
+		return svc_fail(msg, cap, KT_EINVAL,
+				"client_id must be %d to %d bytes of A-Z, a-z, 0-9, '.', '_', ':' "
+				"and '-'",
+				CLIENT_ID_MIN, STORE_FINDING_CLIENT_ID_MAX);
 	if ((rc = rights_load(tx, ru, plan_id, &a, msg, cap)) != 0 ||
 	    (rc = rights_require_team(&a, "finding.create", who->name, msg, cap)) != 0)
-		goto out;
-	/* A retry: the finding this author created with this client_id. */
-	rc = store_finding_get_by_client(tx, who->user_id, client_id, out);
-	if (rc == 0) {
-		if (out->plan_id != plan_id || out->unit_id != unit_id)
-			rc = svc_fail(msg, cap, KT_EEXIST,
-				  "client_id '%s' was already used for finding %" PRId64
-				  " of another plan or unit",
-				  client_id, out->id);
-		goto out;
+		return rc;
+	/*
+	 * The usual case, a new finding, costs no lookup of the client id: the
+	 * insert itself refuses a taken one (KT_EEXIST), and only then, or when
+	 * a check refuses, is this a retry to answer with the earlier finding.
+	 */
+	if ((rc = rights_can_write_unit(tx, &a, who->user_id, unit_id, msg, cap)) == 0 &&
+	    (rc = rights_plan_open(&a, msg, cap)) == 0 &&
+	    (rc = check_input(tx, in, false, &a, NULL, msg, cap)) == 0) {
+		to = svc_finding_next(SVC_FOP_CREATE, SVC_FINDING_NONE, in->submit);
+		memset(out, 0, sizeof(*out));
+		out->plan_id = plan_id;
+		out->unit_id = unit_id;
+		out->state = to;
+		out->author_id = who->user_id;
+		snprintf(out->author, sizeof(out->author), "%s", who->name);
+		snprintf(out->client_id, sizeof(out->client_id), "%s", client_id);
+		apply_input(out, in);
+		rc = store_finding_insert(tx, out, who->now);
 	}
-	if (rc != KT_ENOTFOUND)
-		goto out;
-	if ((rc = rights_can_write_unit(tx, &a, who->user_id, unit_id, msg, cap)) != 0 ||
-	    (rc = rights_plan_open(&a, msg, cap)) != 0 ||
-	    (rc = check_input(tx, in, false, &a, NULL, msg, cap)) != 0)
-		goto out;
-	to = svc_finding_next(SVC_FOP_CREATE, SVC_FINDING_NONE, in->submit);
-	memset(out, 0, sizeof(*out));
-	out->plan_id = plan_id;
-	out->unit_id = unit_id;
-	out->state = to;
-	out->author_id = who->user_id;
-	snprintf(out->author, sizeof(out->author), "%s", who->name);
-	snprintf(out->client_id, sizeof(out->client_id), "%s", client_id);
-	apply_input(out, in);
-	if ((rc = store_finding_insert(tx, out, who->now)) != 0)
-		goto out;
+	if (rc != 0) {
+		if (storage_failure(rc))
+			return rc;
+		rc2 = earlier_create(tx, who, client_id, plan_id, unit_id, out, msg, cap);
+		if (rc2 == 0 && cap)
+			msg[0] = '\0'; /* answered with the earlier finding, not refused */
+		return rc2 == KT_ENOTFOUND ? rc : rc2;
+	}
 	snprintf(detail, sizeof(detail), "plan %" PRId64 ", unit %" PRId64 ", %s", plan_id, unit_id,
 		 svc_finding_state_name(to));
 	if ((rc = audit(tx, who, "finding.create", out->id, detail)) != 0)
-		goto out;
+		return rc;
 	*created = true;
-out:
-	return rc;
+	return 0;
 }
 
 /* Save f (already changed) as the next version and audit action. */

@@ -226,7 +226,7 @@ int store_finding_insert(struct store_tx *tx, struct store_finding *f, int64_t n
 			"INSERT INTO findings (plan_id, unit_id, area, kind, text, cause, state, "
 			"return_reason, author_id, client_id, created_at, updated_at, updated_by, "
 			"version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', ?8, ?9, ?10, ?10, ?8, 1) "
-			"RETURNING id",
+			"ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id",
 			&s);
 	if (rc < 0)
 		goto out;
@@ -241,6 +241,8 @@ int store_finding_insert(struct store_tx *tx, struct store_finding *f, int64_t n
 	db_bind_str(s, 9, f->client_id);
 	db_bind_int64(s, 10, now);
 	rc = store_step_one(s);
+	if (rc == KT_ENOTFOUND)
+		rc = KT_EEXIST; /* nothing inserted: the client id is taken */
 	if (rc < 0)
 		goto out;
 	f->id = db_column_int64(s, 0);

@@ -319,6 +319,18 @@ static int t_create(struct store_tx *tx, void *arg)
 	CHECK(!created);
 	CHECK_INT(first, F->id);
 	CHECK(strcmp(F->text, "Hồ sơ trễ hạn trên phần mềm một cửa") == 0);
+	/* A retry is answered with the earlier finding even when it would be refused now. */
+	in.area = 5; /* not in the plan's scope */
+	CHECK_INT(0, svc_finding_create(tx, &minh, &rm, "client-0001", w.plan, w.u1, &in, F,
+					&created, msg, sizeof(msg)));
+	CHECK(!created);
+	CHECK_INT(first, F->id);
+	CHECK_INT(3, F->area);
+	in.area = 3;
+	/* The same client_id for another unit is refused, naming the earlier finding. */
+	CHECK_INT(KT_EEXIST, svc_finding_create(tx, &minh, &rm, "client-0001", w.plan, w.u2, &in,
+						F, &created, msg, sizeof(msg)));
+	CHECK(strstr(msg, "already used") != NULL);
 	/* Not assigned to unit 2; hoa is assigned nowhere; observers write nothing. */
 	CHECK_INT(KT_EPERM, svc_finding_create(tx, &minh, &rm, "client-0002", w.plan, w.u2, &in, F,
 					       &created, msg, sizeof(msg)));
