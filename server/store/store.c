@@ -565,8 +565,10 @@ int store_run(struct store *st, bool write, store_tx_fn fn, void *arg)
 	rc = fn(tx_start(st, write), arg);
 	if (rc == 0)
 		rc = db_commit(st->db);
-	if (rc != 0)
+	if (rc != 0) {
 		db_rollback(st->db);
+		store_audit_forget(st);
+	}
 	tx_end(st);
 	return rc;
 }
@@ -604,6 +606,8 @@ int store_batch_item(struct store *st, store_tx_fn fn, void *arg)
 		return rc;
 	}
 	rc = fn(&st->tx, arg);
+	if (rc != 0)
+		store_audit_forget(st); /* its audit row, if any, is rolled back below */
 	if (!db_in_transaction(st->db)) {
 		st->batch_err = rc != 0 ? rc : KT_EINTERNAL;
 		return st->batch_err;
@@ -631,8 +635,10 @@ int store_batch_commit(struct store *st)
 	rc = st->batch_err;
 	if (rc == 0)
 		rc = db_commit(st->db);
-	if (rc != 0)
+	if (rc != 0) {
 		db_rollback(st->db);
+		store_audit_forget(st);
+	}
 	tx_end(st);
 	return rc;
 }
@@ -642,6 +648,7 @@ void store_batch_abort(struct store *st)
 	if (!st || !st->in_batch)
 		return;
 	db_rollback(st->db);
+	store_audit_forget(st);
 	tx_end(st);
 }
 

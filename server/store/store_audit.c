@@ -25,7 +25,10 @@
  * elsewhere (a backup, or the server log) to catch that.
  *
  * Appending reads the last row inside the caller's write transaction, which
- * holds the database's write lock (SQLite), so ids and links cannot race. A
+ * holds the database's write lock (SQLite), so ids and links cannot race; the
+ * store remembers the row it last appended (struct store) and reads it again
+ * only after a rollback, which may have taken rows with it. The server is the
+ * only writer of its database. A
  * PostgreSQL driver would lock the table (LOCK audit_log IN EXCLUSIVE MODE)
  * for the same effect; the primary key refuses a duplicate id in any case.
  */
@@ -145,9 +148,12 @@ int store_audit_append(struct store_tx *tx, const struct store_audit *a)
 		rc = audit_text(a->detail, AUDIT_DETAIL_MAX, &r.detail, &r.detail_len);
 	if (rc < 0)
 		goto out;
-	rc = audit_last(tx, &last, prev);
-	if (rc < 0)
+	if (tx->st->audit_known) {
+		last = tx->st->audit_last_id;
+		memcpy(prev, tx->st->audit_last_hash, AUDIT_HASH_BYTES);
+	} else if ((rc = audit_last(tx, &last, prev)) < 0) {
 		goto out;
+	}
 	r.id = last + 1;
 	r.at = a->at;
 	r.user_id = a->user_id;
@@ -178,7 +184,19 @@ int store_audit_append(struct store_tx *tx, const struct store_audit *a)
 		rc = 0;
 out:
 	db_finish(s);
+	if (rc == 0) {
+		tx->st->audit_known = true;
+		tx->st->audit_last_id = r.id;
+		memcpy(tx->st->audit_last_hash, hash, AUDIT_HASH_BYTES);
+	} else {
+		tx->st->audit_known = false;
+	}
 	return rc;
+}
+
+void store_audit_forget(struct store *st)
+{
+	st->audit_known = false;
 }
 
 int store_audit_verify(struct store_tx *tx, int64_t *rows, int64_t *bad_id)

@@ -29,6 +29,14 @@ struct store {
 	bool in_batch;
 	int batch_err; /* the first error that ended the batch's transaction */
 	struct store_tx tx;
+	/*
+	 * The audit chain's last row as this connection last wrote or read it, so
+	 * that an append needs no query for it (store_audit.c). Forgotten at every
+	 * rollback (store_audit_forget), as the row may be gone with it.
+	 */
+	bool audit_known;
+	int64_t audit_last_id;
+	uint8_t audit_last_hash[32];
 };
 
 /*
@@ -58,5 +66,8 @@ int store_changed(struct store_tx *tx);
  * an unknown key).
  */
 int store_exec_i64(struct store_tx *tx, const char *sql, bool must_change, int n, ...);
+
+/* A rollback happened: the next audit append reads the chain's last row again. */
+void store_audit_forget(struct store *st);
 
 #endif

@@ -991,6 +991,51 @@ static int t_audit_bad_text(struct store_tx *tx, void *arg)
 	return store_audit_append(tx, &a);
 }
 
+/* Appends a row, then fails: the row goes with its savepoint. */
+static int t_audit_then_fail(struct store_tx *tx, void *arg)
+{
+	struct store_audit a = {
+	    .actor = "alice", .action = "finding.add", .object_type = "finding", .detail = arg};
+
+	CHECK_INT(0, store_audit_append(tx, &a));
+	return KT_EINVAL;
+}
+
+static int t_audit_one(struct store_tx *tx, void *arg)
+{
+	struct store_audit a = {
+	    .actor = "alice", .action = "finding.add", .object_type = "finding", .detail = arg};
+
+	return store_audit_append(tx, &a);
+}
+
+/*
+ * The store remembers the last row it appended: a row rolled back with its
+ * savepoint, or with its batch, must not become the next row's predecessor.
+ */
+static void test_audit_rollback(struct store *st)
+{
+	struct verify_result v = verify(st);
+	int64_t before = v.rows;
+
+	CHECK_INT(0, v.rc);
+	CHECK_INT(0, store_batch_begin(st));
+	CHECK_INT(0, store_batch_item(st, t_audit_one, "một"));
+	CHECK_INT(KT_EINVAL, store_batch_item(st, t_audit_then_fail, "hai (rolled back)"));
+	CHECK_INT(0, store_batch_item(st, t_audit_one, "ba"));
+	CHECK_INT(0, store_batch_commit(st));
+	CHECK_INT(0, store_batch_begin(st));
+	CHECK_INT(0, store_batch_item(st, t_audit_one, "bốn (aborted)"));
+	store_batch_abort(st);
+	CHECK_INT(0, store_run(st, true, t_audit_one, "năm"));
+	CHECK_INT(KT_EINVAL, store_run(st, true, t_audit_then_fail, "sáu (rolled back)"));
+	CHECK_INT(0, store_run(st, true, t_audit_one, "bảy"));
+	v = verify(st);
+	CHECK_INT(0, v.rc);
+	CHECK_INT(before + 4, v.rows);
+	CHECK_INT(0, v.bad);
+}
+
 static void test_audit(struct store *st)
 {
 	struct verify_result v;
@@ -1086,6 +1131,7 @@ int main(void)
 		test_units(st);
 		test_batch(st);
 		test_backup(st);
+		test_audit_rollback(st);
 		test_audit(st);
 		store_close(st);
 	}
