@@ -47,17 +47,12 @@ int rights_load(struct store_tx *tx, const struct rights_user *u, int64_t plan_i
 		struct plan_access *out, char *msg, size_t cap)
 {
 	struct store_team_member m;
-	struct store_plan *p = NULL;
+	struct store_plan_head ph, *p = &ph;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	say(msg, cap, "%s", "");
-	p = malloc(sizeof(*p));
-	if (!p) {
-		rc = KT_ENOMEM;
-		goto out;
-	}
-	rc = store_plan_get(tx, plan_id, p);
+	rc = store_plan_head_get(tx, plan_id, p);
 	if (rc == KT_ENOTFOUND) {
 		say(msg, cap, "no plan with id %lld", (long long)plan_id);
 		goto out;
@@ -109,7 +104,6 @@ int rights_load(struct store_tx *tx, const struct rights_user *u, int64_t plan_i
 	}
 	rc = 0;
 out:
-	free(p);
 	return rc;
 }
 

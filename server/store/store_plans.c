@@ -231,6 +231,31 @@ out:
 	return rc;
 }
 
+int store_plan_head_get(struct store_tx *tx, int64_t id, struct store_plan_head *out)
+{
+	struct db_stmt *s = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_prepare(tx->db,
+			"SELECT id, number, status, areas, COALESCE(authority_user_id, 0) "
+			"FROM plans WHERE id = ?1",
+			&s);
+	if (rc < 0)
+		goto out;
+	db_bind_int64(s, 1, id);
+	if ((rc = store_step_one(s)) < 0 ||
+	    (rc = store_col_text(s, 1, out->number, sizeof(out->number))) < 0)
+		goto out;
+	out->id = db_column_int64(s, 0);
+	out->status = (int)db_column_int64(s, 2);
+	out->areas = (uint32_t)db_column_int64(s, 3);
+	out->authority_user_id = db_column_int64(s, 4);
+out:
+	db_finish(s);
+	return rc;
+}
+
 int store_plan_get_by_client(struct store_tx *tx, int64_t created_by, const char *client_id,
 			     struct store_plan *out)
 {

@@ -71,6 +71,16 @@ struct store_plan {
 	uint8_t closure_key[32];
 };
 
+/* What the rights check needs of a plan (rights_load, on every request): one narrow row. */
+struct store_plan_head {
+	int64_t id;
+	char number[STORE_PLAN_NUMBER_MAX + 1];
+	int status;		   /* PlanStatus */
+	uint32_t areas;		   /* bit (1u << Area) */
+	int64_t authority_user_id; /* 0: none named */
+};
+int store_plan_head_get(struct store_tx *tx, int64_t id, struct store_plan_head *out);
+
 /*
  * Insert p (every field but id, status, version, updated_at and closure); sets
  * p->id, p->status (ACTIVE), p->version (1), p->updated_at. KT_EEXIST when
