@@ -8,7 +8,10 @@
  * parameters ?1, ?2 ... (a PostgreSQL driver rewrites them to $1, $2 ...).
  *
  * Owns: struct db owns the connection and a cache of prepared statements keyed
- * by SQL text; db_close() frees both. A struct db_stmt from db_prepare() is
+ * by SQL text; db_close() frees both. The cache also knows a statement by the
+ * address of its text: SQL passed to db_prepare() must be a string literal or
+ * another text that never changes while the connection is open (a static
+ * table); never a buffer reused for other SQL. A struct db_stmt from db_prepare() is
  * lent to the caller until db_finish(), which resets it (bindings cleared) and
  * returns it to the cache. A statement already lent out (a caller that runs
  * the same SQL again from inside a row loop, e.g. a list callback) is prepared
@@ -93,7 +96,8 @@ int64_t db_changes(struct db *db);
 /*
  * Transactions. db_begin(write) takes the write lock at once (BEGIN IMMEDIATE);
  * db_begin(!write) opens a read-only transaction (writes fail). Savepoint
- * names are fixed identifiers of the store ([a-z_]+), never user data.
+ * names are fixed identifiers of the store ([a-z_]+), never user data; a
+ * connection uses at most 16 distinct savepoint statements (KT_ELIMIT beyond).
  * db_in_transaction() tells whether a transaction is open (a failed statement
  * may have rolled it back, e.g. on a full disk).
  */

@@ -28,6 +28,7 @@
 #define DB_CACHE_BUCKETS 64 /* the store has a few dozen distinct statements */
 
 #define DB_HOT_SLOTS 128
+#define DB_SAVEPOINT_TEXTS 16 /* distinct SAVEPOINT/RELEASE/ROLLBACK TO texts per connection */
 
 struct db_stmt {
 	struct db *db;
@@ -47,10 +48,13 @@ struct db {
 	/*
 	 * Record files pass SQL as string literals, so the same pointer comes back
 	 * for the same statement: a direct-mapped table by pointer finds it without
-	 * hashing the text (confirmed by comparing the text, so a reused buffer
-	 * holding other SQL cannot match).
+	 * hashing or comparing the text (db.h: a text's address is never reused for
+	 * another text).
 	 */
 	struct db_stmt *hot[DB_HOT_SLOTS];
+	/* The savepoint statements' texts, made once, at fixed addresses (savepoint_sql). */
+	char sp_sql[DB_SAVEPOINT_TEXTS][96];
+	unsigned n_sp_sql;
 	int log_fd; /* the -wal file, after db_sync_split(); else -1 */
 	char errmsg[256];
 };
@@ -246,7 +250,8 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	int rc = KT_ENOMEM, src;
 
 	*out = NULL;
-	if (hot && hot->src == sql && !hot->in_use && strcmp(hot->sql, sql) == 0) {
+	/* The same address is the same text (db.h), so the hot slot compares no text. */
+	if (hot && hot->src == sql && !hot->in_use) {
 		hot->in_use = true;
 		*out = hot;
 		return 0;
@@ -475,12 +480,22 @@ int db_rollback(struct db *db)
 static int savepoint_sql(struct db *db, const char *verb, const char *name)
 {
 	char sql[96];
+	unsigned i;
 
 	if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz_") != strlen(name) ||
 	    strlen(name) > 64)
 		return KT_EINVAL;
 	snprintf(sql, sizeof(sql), "%s %s", verb, name);
-	return db_run(db, sql);
+	/* The statement cache knows a text by its address: keep each one at its own. */
+	for (i = 0; i < db->n_sp_sql && strcmp(db->sp_sql[i], sql) != 0; i++)
+		;
+	if (i == db->n_sp_sql) {
+		if (i == DB_SAVEPOINT_TEXTS)
+			return KT_ELIMIT;
+		memcpy(db->sp_sql[i], sql, sizeof(sql));
+		db->n_sp_sql++;
+	}
+	return db_run(db, db->sp_sql[i]);
 }
 
 int db_savepoint(struct db *db, const char *name)
