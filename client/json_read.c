@@ -634,9 +634,16 @@ static void write_value(FILE *f, const struct kt_jv *v, int depth)
 	case KT_JV_INT:
 		fprintf(f, "%" PRId64, v->i);
 		break;
-	case KT_JV_NUMBER:
-		fprintf(f, "%.17g", v->d);
+	case KT_JV_NUMBER: {
+		/* Enough digits to read back the same double, and never in an integer's form. */
+		char num[40];
+
+		snprintf(num, sizeof(num), "%.17g", v->d);
+		fputs(num, f);
+		if (!strpbrk(num, ".eE"))
+			fputs(".0", f);
 		break;
+	}
 	case KT_JV_STRING:
 		kt_json_write_string(f, v->s, v->len);
 		break;
