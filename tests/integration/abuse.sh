@@ -35,15 +35,21 @@ kt_login lan
 PID=$(server_pid)
 rss0=$(rss_kb "$PID")
 NOREAD=4
+# Under valgrind (scripts/valgrind sets KT_VG_LOGDIR) the server handles the
+# pings some 20 times more slowly, so the kernel's socket buffers (several MiB
+# each way on loopback) take far longer to fill before our queue can: give
+# the non-reading clients more time, and do not time the pause itself.
+NOREAD_S=7
+[ -n "${KT_VG_LOGDIR:-}" ] && NOREAD_S=40
 pids=()
 for i in $(seq 1 $NOREAD); do
-	"$AB" "$KT_ADDR" noread hoa "$(kt_password_of hoa)" 7 >"$KT_TMP/noread.$i" 2>&1 &
+	"$AB" "$KT_ADDR" noread hoa "$(kt_password_of hoa)" $NOREAD_S >"$KT_TMP/noread.$i" 2>&1 &
 	pids+=($!)
 done
 peak=$rss0
 served=0
 tries=0
-t_end=$((SECONDS + 7))
+t_end=$((SECONDS + NOREAD_S))
 while [ $SECONDS -lt $t_end ]; do
 	r=$(rss_kb "$PID")
 	[ "$r" -gt "$peak" ] && peak=$r
@@ -67,11 +73,16 @@ kt_log "  server RSS: start $((rss0 / 1024)) MiB, peak $((peak / 1024)) MiB (+$g
 	kt_fail "whoami failed $((tries - served)) of $tries times beside non-reading clients"
 # Paused: nothing more went out after the first second, long before the cut.
 grep -Lq "last progress at [01]\.[0-9] s" "$KT_TMP"/noread.* >"$KT_TMP/unpaused" || true
-[ ! -s "$KT_TMP/unpaused" ] && kt_pass "the server stopped reading them within 2 s" ||
+if [ -n "${KT_VG_LOGDIR:-}" ]; then
+	kt_log "  under valgrind: the pause is not timed"
+elif [ ! -s "$KT_TMP/unpaused" ]; then
+	kt_pass "the server stopped reading them within 2 s"
+else
 	kt_fail "a non-reading client could still send after 2 s: $(cat "$KT_TMP"/noread.*)"
+fi
 grep -q "cut by the server" "$KT_TMP"/noread.* &&
 	kt_pass "a paused non-reading client is eventually cut" ||
-	kt_fail "no non-reading client was cut within 7 s (idle timeout 4 s)"
+	kt_fail "no non-reading client was cut within $NOREAD_S s (idle timeout 4 s)"
 kt_log "  cut past 4 MiB unsent: $(grep -c 'does not read its responses' "$KT_TMP/srv.log")," \
 	"cut as idle: the others (pings are answered at once: reading stops at 1 MiB unsent)"
 kt_alive "$KT_PID" "non-reading clients"
