@@ -334,6 +334,7 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 	struct plan_access a;
 	char detail[128];
 	int rc, rc2, to;
+	bool inserted = false;
 
 	*created = false;
 	if (!svc_finding_client_id_ok(client_id))
@@ -362,9 +363,14 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 		snprintf(out->client_id, sizeof(out->client_id), "%s", client_id);
 		apply_input(out, in);
 		rc = store_finding_insert(tx, out, who->now);
+		inserted = rc != KT_EEXIST; /* KT_EEXIST: nothing written, the id is taken */
 	}
 	if (rc != 0) {
-		if (storage_failure(rc))
+		/*
+		 * Not a retry when the storage failed, or when the insert failed
+		 * after writing part of the finding (its savepoint is rolled back).
+		 */
+		if (storage_failure(rc) || inserted)
 			return rc;
 		rc2 = earlier_create(tx, who, client_id, plan_id, unit_id, out, msg, cap);
 		if (rc2 == 0 && cap)
