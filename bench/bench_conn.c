@@ -134,13 +134,13 @@ static void send_raw(struct bconn *c, const uint8_t *frame_body, size_t len, boo
 		free(w);
 		return;
 	}
-	if (n > 0)
-		buf = uv_buf_init((char *)w->data + n, (unsigned)(total - (size_t)n));
-	else if (n != UV_EAGAIN) {
+	if (n < 0 && n != UV_EAGAIN) {
 		free(w);
 		conn_fail(c, "write failed");
 		return;
 	}
+	if (n > 0)
+		buf = uv_buf_init((char *)w->data + n, (unsigned)(total - (size_t)n));
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) != 0) {
 		free(w);
 		conn_fail(c, "write failed");

@@ -187,13 +187,14 @@ static int queue_write(struct conn *c, struct wreq *w)
 			free(w);
 			return KT_OK;
 		}
-		if (n > 0) {
-			buf = uv_buf_init((char *)w->data + n, (unsigned)(w->len - (size_t)n));
-			w->len -= (size_t)n; /* what is left to count in write_queued */
-		} else if (n != UV_EAGAIN) {
+		if (n < 0 && n != UV_EAGAIN) {
 			free(w);
 			conn_abort(c);
 			return KT_EIO;
+		}
+		if (n > 0) {
+			buf = uv_buf_init((char *)w->data + n, (unsigned)(w->len - (size_t)n));
+			w->len -= (size_t)n; /* what is left to count in write_queued */
 		}
 	}
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) != 0) {
