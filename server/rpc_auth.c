@@ -126,9 +126,8 @@ static int login_commit_run(struct store_tx *tx, struct worker_job *job)
 	const uint8_t *sk = q->signing_key.len == 32 ? q->signing_key.data : NULL;
 
 	return svc_login(tx, &call->who, st->user.id, call->device_pub, q->device_name, sk,
-			 st->token_hash,
-			 st->expires_at, &st->user, &st->session, &st->enrolled, call->msg,
-			 sizeof(call->msg));
+			 st->token_hash, st->expires_at, &st->user, &st->session, &st->enrolled,
+			 call->msg, sizeof(call->msg));
 }
 
 static void login_commit_done(struct worker_job *job, int rc)
@@ -166,17 +165,20 @@ static void login_commit_done(struct worker_job *job, int rc)
 	login_end(call);
 }
 
-/* The login throttle's refusal, wait_ms (0: the backoff just ended) before the next try. */
-static void throttled(struct call *call, uint32_t wait_ms)
+/*
+ * The throttle's refusal: "too many <what>", wait_ms (0: the backoff has just
+ * ended) before the next try.
+ */
+static void throttled(struct call *call, const char *what, uint32_t wait_ms)
 {
 	if (!wait_ms)
 		wait_ms = 1000;
 	call->retry_after_ms = wait_ms;
-	call_fail(call, KT_ELIMIT,
-		  "too many failed logins from this address or for this account; try again in "
-		  "%u s",
-		  (wait_ms + 999) / 1000);
+	call_fail(call, KT_ELIMIT, "too many %s; try again in %u s", what, (wait_ms + 999) / 1000);
 }
+
+#define LOGIN_FAILURES "failed logins from this address or for this account"
+#define WRONG_PASSWORDS "wrong passwords"
 
 static void login_verified(void *arg, int rc)
 {
@@ -199,8 +201,9 @@ static void login_verified(void *arg, int rc)
 	}
 	if (rc == KT_ELIMIT) {
 		/* Attempts sent before it, at the same time, failed meanwhile. */
-		throttled(call, auth_throttle_check(s->auth, c->peer_host, st->username,
-						    uv_now(s->loop)));
+		throttled(
+		    call, LOGIN_FAILURES,
+		    auth_throttle_check(s->auth, c->peer_host, st->username, uv_now(s->loop)));
 		login_end(call);
 		return;
 	}
@@ -311,7 +314,7 @@ static void login_start(struct call *call)
 		st->username[i] = (char)tolower((unsigned char)q->username[i]);
 	wait = auth_throttle_check(c->srv->auth, c->peer_host, st->username, uv_now(c->srv->loop));
 	if (wait) {
-		throttled(call, wait);
+		throttled(call, LOGIN_FAILURES, wait);
 		goto refuse;
 	}
 	c->login_pending = true;
@@ -540,8 +543,9 @@ static void pwchange_verified(void *arg, int rc)
 		return;
 	}
 	if (rc == KT_ELIMIT) {
-		throttled(call, auth_throttle_check(s->auth, call->peer_host, call->username,
-						    uv_now(s->loop)));
+		throttled(
+		    call, WRONG_PASSWORDS,
+		    auth_throttle_check(s->auth, call->peer_host, call->username, uv_now(s->loop)));
 		pwchange_end(call);
 		return;
 	}
@@ -591,7 +595,7 @@ static void pwchange_start(struct call *call)
 	}
 	if (strlen(q->old_password) > AUTH_PASSWORD_MAX ||
 	    auth_password_policy(call->username, q->new_password, call->msg, sizeof(call->msg)) !=
-		    KT_OK) {
+		KT_OK) {
 		if (!call->msg[0])
 			snprintf(call->msg, sizeof(call->msg), "the current password is too long");
 		call->rc = KT_EINVAL;
@@ -600,9 +604,7 @@ static void pwchange_start(struct call *call)
 	}
 	wait = auth_throttle_check(s->auth, call->peer_host, call->username, uv_now(s->loop));
 	if (wait) {
-		call->retry_after_ms = wait;
-		call_fail(call, KT_ELIMIT, "too many wrong passwords; try again in %u s",
-			  (wait + 999) / 1000);
+		throttled(call, WRONG_PASSWORDS, wait);
 		pwchange_end(call);
 		return;
 	}
@@ -619,17 +621,16 @@ static void pwchange_start(struct call *call)
 }
 
 const struct method rpc_auth_methods[] = {
-	{KIEMTRA__V1__REQUEST__BODY_PING, "ping", M_NOAUTH | M_MUSTCHANGE, 0, ping_start, NULL,
-	 NULL},
-	{KIEMTRA__V1__REQUEST__BODY_LOGIN, "auth.login", M_NOAUTH | M_MUSTCHANGE, 0, login_start,
-	 NULL, NULL},
-	{KIEMTRA__V1__REQUEST__BODY_RESUME, "auth.resume", M_NOAUTH | M_MUSTCHANGE, 0,
-	 resume_start, resume_run, resume_finish},
-	{KIEMTRA__V1__REQUEST__BODY_LOGOUT, "auth.logout", M_MUSTCHANGE, 0, NULL, logout_run,
-	 logout_finish},
-	{KIEMTRA__V1__REQUEST__BODY_WHOAMI, "auth.whoami", M_MUSTCHANGE, 0, whoami_start,
-	 whoami_run, NULL},
-	{KIEMTRA__V1__REQUEST__BODY_PASSWORD_CHANGE, "auth.password_change", M_MUSTCHANGE, 0,
-	 pwchange_start, NULL, NULL},
+    {KIEMTRA__V1__REQUEST__BODY_PING, "ping", M_NOAUTH | M_MUSTCHANGE, 0, ping_start, NULL, NULL},
+    {KIEMTRA__V1__REQUEST__BODY_LOGIN, "auth.login", M_NOAUTH | M_MUSTCHANGE, 0, login_start, NULL,
+     NULL},
+    {KIEMTRA__V1__REQUEST__BODY_RESUME, "auth.resume", M_NOAUTH | M_MUSTCHANGE, 0, resume_start,
+     resume_run, resume_finish},
+    {KIEMTRA__V1__REQUEST__BODY_LOGOUT, "auth.logout", M_MUSTCHANGE, 0, NULL, logout_run,
+     logout_finish},
+    {KIEMTRA__V1__REQUEST__BODY_WHOAMI, "auth.whoami", M_MUSTCHANGE, 0, whoami_start, whoami_run,
+     NULL},
+    {KIEMTRA__V1__REQUEST__BODY_PASSWORD_CHANGE, "auth.password_change", M_MUSTCHANGE, 0,
+     pwchange_start, NULL, NULL},
 };
 const size_t rpc_auth_nmethods = sizeof(rpc_auth_methods) / sizeof(rpc_auth_methods[0]);
