@@ -69,6 +69,15 @@ static void append(struct worker_job **lh, struct worker_job **lt, struct worker
 	*lt = tail;
 }
 
+/* Under mu: hand head..tail to the loop thread (done() in order); mu is held again after. */
+static void release(struct worker *w, struct worker_job *head, struct worker_job *tail)
+{
+	append(&w->out_head, &w->out_tail, head, tail);
+	pthread_mutex_unlock(&w->mu);
+	uv_async_send(&w->async);
+	pthread_mutex_lock(&w->mu);
+}
+
 static int run_item(struct store_tx *tx, void *arg)
 {
 	struct worker_job *job = arg;
@@ -181,10 +190,7 @@ static void *thread_main(void *arg)
 			append(&w->sync_head, &w->sync_tail, batch, tail);
 			pthread_cond_signal(&w->sync_cv);
 		} else {
-			append(&w->out_head, &w->out_tail, batch, tail);
-			pthread_mutex_unlock(&w->mu);
-			uv_async_send(&w->async);
-			pthread_mutex_lock(&w->mu);
+			release(w, batch, tail);
 		}
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -213,9 +219,9 @@ static void *sync_main(void *arg)
 		unsynced = w->unsynced;
 		pthread_mutex_unlock(&w->mu);
 
-		rc = unsynced ? KT_EIO : store_sync(w->st);
+		rc = unsynced ? KT_EIO : store_sync(w->st); /* KT_OK or KT_EIO */
 		if (rc != KT_OK)
-			fail_succeeded(head, rc == KT_EFULL ? rc : KT_EIO);
+			fail_succeeded(head, rc);
 
 		pthread_mutex_lock(&w->mu);
 		w->stats.syncs += !unsynced;
@@ -223,12 +229,9 @@ static void *sync_main(void *arg)
 			w->unsynced = true;
 			w->stats.syncs_failed++;
 		}
-		append(&w->out_head, &w->out_tail, head, tail);
 		w->syncing = false;
 		pthread_cond_signal(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		uv_async_send(&w->async);
-		pthread_mutex_lock(&w->mu);
+		release(w, head, tail);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
