@@ -162,31 +162,42 @@ static bool is_invisible(uint32_t cp)
 	return (cp >= 0x200b && cp <= 0x200d) || cp == 0x2060 || cp == 0xfeff || cp == 0x180e;
 }
 
+/*
+ * One pass: printable ASCII, most of any Vietnamese text, is taken a byte at
+ * a time; the rest is decoded. Bad UTF-8 anywhere outranks the other refusals.
+ */
 int kt_text_check(const char *s, size_t n, size_t max_bytes, unsigned flags)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	bool multiline = flags & KT_TEXT_MULTILINE;
 	bool blank = true;
+	int bad = 0; /* the first refusal other than bad UTF-8 */
 	size_t i = 0;
 	uint32_t cp;
 
 	if (n > max_bytes)
 		return KT_ETOOBIG;
-	if (!kt_utf8_valid(s, n))
-		return KT_EUTF8;
 	while (i < n) {
-		utf8_next(u, n, &i, &cp);
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			blank = blank && u[i] == ' ';
+			i++;
+			continue;
+		}
+		if (utf8_next(u, n, &i, &cp) < 0 || cp == 0)
+			return KT_EUTF8;
 		if (cp == '\n' || cp == '\r' || cp == '\t') {
 			if (!multiline)
-				return KT_EINVAL;
+				bad = bad ? bad : KT_EINVAL;
 		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
-			return KT_EINVAL; /* C0, DEL, C1 */
+			bad = bad ? bad : KT_EINVAL; /* C0, DEL, C1 */
 		} else if ((cp == 0x2028 || cp == 0x2029) && !multiline) {
-			return KT_EINVAL; /* line and paragraph separators */
+			bad = bad ? bad : KT_EINVAL; /* line and paragraph separators */
 		}
 		if (!is_space(cp) && !is_invisible(cp))
 			blank = false;
 	}
+	if (bad)
+		return bad;
 	if ((flags & KT_TEXT_NONEMPTY) && blank)
 		return KT_EINVAL;
 	return 0;

@@ -354,7 +354,7 @@ int svc_finding_create(struct store_tx *tx, const struct svc_actor *who,
 	    (rc = rights_plan_open(&a, msg, cap)) == 0 &&
 	    (rc = check_input(tx, in, false, &a, NULL, msg, cap)) == 0) {
 		to = svc_finding_next(SVC_FOP_CREATE, SVC_FINDING_NONE, in->submit);
-		memset(out, 0, sizeof(*out));
+		store_finding_clear(out);
 		out->plan_id = plan_id;
 		out->unit_id = unit_id;
 		out->state = to;

@@ -92,6 +92,12 @@ bool db_column_is_null(struct db_stmt *st, int col);
 
 /* Rows changed by the last INSERT, UPDATE or DELETE of this connection. */
 int64_t db_changes(struct db *db);
+/*
+ * The id (INTEGER PRIMARY KEY) of the row this connection inserted last;
+ * read it right after an INSERT whose db_changes() is 1. (SQLite:
+ * sqlite3_last_insert_rowid; a PostgreSQL driver answers with lastval().)
+ */
+int64_t db_last_insert_id(struct db *db);
 
 /*
  * Transactions. db_begin(write) takes the write lock at once (BEGIN IMMEDIATE);

@@ -416,6 +416,11 @@ int64_t db_changes(struct db *db)
 	return sqlite3_changes(db->conn);
 }
 
+int64_t db_last_insert_id(struct db *db)
+{
+	return sqlite3_last_insert_rowid(db->conn);
+}
+
 /*
  * A statement without parameters or rows (BEGIN, COMMIT, savepoints), through
  * the statement cache: parsed once, not on every use as sqlite3_exec() would
@@ -477,22 +482,28 @@ int db_rollback(struct db *db)
 	return rc;
 }
 
+/* Does the cached text t say "verb name"? */
+static bool savepoint_is(const char *t, const char *verb, const char *name)
+{
+	size_t v = strlen(verb);
+
+	return strncmp(t, verb, v) == 0 && t[v] == ' ' && strcmp(t + v + 1, name) == 0;
+}
+
 static int savepoint_sql(struct db *db, const char *verb, const char *name)
 {
-	char sql[96];
+	size_t len = strlen(name);
 	unsigned i;
 
-	if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz_") != strlen(name) ||
-	    strlen(name) > 64)
+	if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz_") != len || len > 64)
 		return KT_EINVAL;
-	snprintf(sql, sizeof(sql), "%s %s", verb, name);
 	/* The statement cache knows a text by its address: keep each one at its own. */
-	for (i = 0; i < db->n_sp_sql && strcmp(db->sp_sql[i], sql) != 0; i++)
+	for (i = 0; i < db->n_sp_sql && !savepoint_is(db->sp_sql[i], verb, name); i++)
 		;
 	if (i == db->n_sp_sql) {
 		if (i == DB_SAVEPOINT_TEXTS)
 			return KT_ELIMIT;
-		memcpy(db->sp_sql[i], sql, sizeof(sql));
+		snprintf(db->sp_sql[i], sizeof(db->sp_sql[i]), "%s %s", verb, name);
 		db->n_sp_sql++;
 	}
 	return db_run(db, db->sp_sql[i]);

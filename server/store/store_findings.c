@@ -7,6 +7,7 @@
  * acceptance blobs are NULL until a leader accepts.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,20 +129,23 @@ static int ids_parse(const char *s, int64_t *ids, size_t max, size_t *n)
 	return 0;
 }
 
-static int link_evidence(struct store_tx *tx, const struct store_finding *f)
+/* Link f's evidence; fresh: f is new, there are no old links to remove. */
+static int link_evidence(struct store_tx *tx, const struct store_finding *f, bool fresh)
 {
 	struct db_stmt *s = NULL;
-	int rc;
+	int rc = 0;
 
-	rc = db_prepare(tx->db, "DELETE FROM finding_evidence WHERE finding_id = ?1", &s);
-	if (rc < 0)
-		goto out;
-	db_bind_int64(s, 1, f->id);
-	rc = db_step(s);
-	db_finish(s);
-	s = NULL;
-	if (rc < 0)
-		goto out;
+	if (!fresh) {
+		rc = db_prepare(tx->db, "DELETE FROM finding_evidence WHERE finding_id = ?1", &s);
+		if (rc < 0)
+			goto out;
+		db_bind_int64(s, 1, f->id);
+		rc = db_step(s);
+		db_finish(s);
+		s = NULL;
+		if (rc < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < f->n_evidence; i++) {
 		rc = db_prepare(
 		    tx->db,
@@ -215,6 +219,24 @@ static int check_texts(const struct store_finding *f)
 	return 0;
 }
 
+void store_finding_clear(struct store_finding *f)
+{
+	_Static_assert(offsetof(struct store_finding, cause) > offsetof(struct store_finding, text) &&
+			   offsetof(struct store_finding, return_reason) >
+			       offsetof(struct store_finding, cause) &&
+			   offsetof(struct store_finding, author_id) >
+			       offsetof(struct store_finding, return_reason),
+		       "the three large texts lie together between state and author_id");
+	memset(f, 0, offsetof(struct store_finding, text));
+	f->text[0] = f->cause[0] = f->return_reason[0] = '\0';
+	memset(&f->author_id, 0, sizeof(*f) - offsetof(struct store_finding, author_id));
+}
+
+/*
+ * The insert reports no row back (RETURNING costs SQLite a temporary table,
+ * 15% of the statement): the new id is the connection's last insert, and
+ * "nothing changed" means the client id was taken.
+ */
 int store_finding_insert(struct store_tx *tx, struct store_finding *f, int64_t now)
 {
 	struct db_stmt *s = NULL;
@@ -226,7 +248,7 @@ int store_finding_insert(struct store_tx *tx, struct store_finding *f, int64_t n
 			"INSERT INTO findings (plan_id, unit_id, area, kind, text, cause, state, "
 			"return_reason, author_id, client_id, created_at, updated_at, updated_by, "
 			"version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', ?8, ?9, ?10, ?10, ?8, 1) "
-			"ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id",
+			"ON CONFLICT (author_id, client_id) DO NOTHING",
 			&s);
 	if (rc < 0)
 		goto out;
@@ -240,19 +262,21 @@ int store_finding_insert(struct store_tx *tx, struct store_finding *f, int64_t n
 	db_bind_int64(s, 8, f->author_id);
 	db_bind_str(s, 9, f->client_id);
 	db_bind_int64(s, 10, now);
-	rc = store_step_one(s);
-	if (rc == KT_ENOTFOUND)
-		rc = KT_EEXIST; /* nothing inserted: the client id is taken */
+	rc = db_step(s);
 	if (rc < 0)
 		goto out;
-	f->id = db_column_int64(s, 0);
+	if (db_changes(tx->db) != 1) {
+		rc = KT_EEXIST; /* nothing inserted: the client id is taken */
+		goto out;
+	}
+	f->id = db_last_insert_id(tx->db);
 	db_finish(s);
 	s = NULL;
 	f->version = 1;
 	f->created_at = f->updated_at = now;
 	f->updated_by = f->author_id;
 	f->return_reason[0] = '\0';
-	if ((rc = link_evidence(tx, f)) < 0)
+	if ((rc = link_evidence(tx, f, true)) < 0)
 		goto out;
 	rc = add_revision(tx, f, "");
 out:
@@ -367,7 +391,7 @@ int store_finding_save(struct store_tx *tx, struct store_finding *f, int64_t exp
 	db_finish(s);
 	s = NULL;
 	f->version = expected_version + 1;
-	if ((rc = link_evidence(tx, f)) < 0)
+	if ((rc = link_evidence(tx, f, false)) < 0)
 		goto out;
 	rc = add_revision(tx, f, reason);
 out:

@@ -138,6 +138,10 @@ static void test_text_check(void)
 	CHECK_INT(KT_EINVAL, kt_text_check("a\x7f", 2, 10, KT_TEXT_MULTILINE));
 	CHECK_INT(KT_EINVAL, kt_text_check("a\xc2\x85", 3, 10, KT_TEXT_MULTILINE)); /* NEL */
 	CHECK_INT(KT_EINVAL, kt_text_check("a\xc2\x9f", 3, 10, 0));
+	/* Bad UTF-8 outranks a control character before it. */
+	CHECK_INT(KT_EUTF8, kt_text_check("\x01\xff", 2, 10, KT_TEXT_MULTILINE));
+	CHECK_INT(KT_EUTF8, kt_text_check("a\nb\xc3", 4, 10, 0));
+	CHECK_INT(KT_EUTF8, kt_text_check("\x1b\0", 2, 10, 0));
 
 	/* Empty and blank. */
 	CHECK_INT(0, kt_text_check("", 0, 10, 0));
@@ -145,6 +149,8 @@ static void test_text_check(void)
 	CHECK_INT(KT_EINVAL, kt_text_check("", 0, 10, KT_TEXT_NONEMPTY));
 	CHECK_INT(KT_EINVAL, kt_text_check("   ", 3, 10, KT_TEXT_NONEMPTY));
 	CHECK_INT(KT_EINVAL, kt_text_check("\xc2\xa0", 2, 10, KT_TEXT_NONEMPTY)); /* NBSP */
+	CHECK_INT(KT_EINVAL, kt_text_check(" \xe2\x80\x8b ", 5, 10, KT_TEXT_NONEMPTY)); /* ZWSP */
+	CHECK_INT(0, kt_text_check(" \xe2\x80\x8bx", 5, 10, KT_TEXT_NONEMPTY));
 	CHECK_INT(KT_EINVAL, kt_text_check(" \n ", 3, 10, KT_TEXT_NONEMPTY | KT_TEXT_MULTILINE));
 	CHECK_INT(0, kt_text_check(" x ", 3, 10, KT_TEXT_NONEMPTY));
 	CHECK_INT(0, kt_text_check("   ", 3, 10, 0));
