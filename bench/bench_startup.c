@@ -4,7 +4,7 @@
  *
  * With our own server stopped, N findings are written into its data directory
  * through the store seam, as the server itself writes a submission: the
- * finding and its first revision (store_finding_insert) and its audit row
+ * finding (store_finding_insert: the row, its revision 1) and its audit row
  * (store_audit_append, which extends the hash chain, so `audit verify` still
  * holds), 20,000 findings per transaction. The chain is then verified. The
  * server is timed from its exec to its listen file (written once it accepts

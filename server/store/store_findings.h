@@ -3,11 +3,14 @@
  * by an inspection team per plan, unit and area: the tables findings,
  * finding_evidence and finding_revisions. Portable SQL through db.h.
  *
- * Every write of a finding writes the finding_revisions row of its new
- * version with the full content in the same transaction, so the history is
- * complete by construction: revision N is exactly what version N was. A save
- * names the version it is based on and fails with KT_ECONFLICT when the
- * stored one differs (never overwrites a newer version).
+ * The history is complete by construction: revision N is exactly what
+ * version N was. A finding's first version is its row until the first change;
+ * that change copies it into finding_revisions as revision 1 (with the
+ * evidence linked then), and every change writes the row of its new version,
+ * all in the change's transaction. So a finding at version 1 has no stored
+ * revision (its history reads the row), every later one has one per version.
+ * A save names the version it is based on and fails with KT_ECONFLICT when
+ * the stored one differs (never overwrites a newer version).
  *
  * Domain rules (states, rights, text limits, evidence of the same plan) are
  * svc_findings.c's; here only keys, versions and lengths apply.
@@ -87,8 +90,8 @@ struct store_finding_filter {
 void store_finding_clear(struct store_finding *f);
 /*
  * Insert f as version 1 (created_at = updated_at = now, updated_by =
- * author_id) with its evidence links and revision 1; sets f->id and
- * f->version. KT_EEXIST when (author_id, client_id) is taken.
+ * author_id) with its evidence links; sets f->id and f->version. KT_EEXIST
+ * when (author_id, client_id) is taken (nothing written).
  */
 int store_finding_insert(struct store_tx *tx, struct store_finding *f, int64_t now);
 int store_finding_get(struct store_tx *tx, int64_t id, struct store_finding *out);
@@ -97,7 +100,8 @@ int store_finding_get_by_client(struct store_tx *tx, int64_t author_id, const ch
 /*
  * Write f's mutable fields (area, kind, text, cause, state, return_reason,
  * evidence, updated_at/by, the acceptance) as version expected_version + 1,
- * and its revision row (reason: the return's reason, or ""). KT_ECONFLICT
+ * and its revision row (reason: the return's reason, or ""), after revision 1
+ * when expected_version is 1. KT_ECONFLICT
  * when the stored version is not expected_version. Sets f->version.
  */
 int store_finding_save(struct store_tx *tx, struct store_finding *f, int64_t expected_version,
@@ -105,7 +109,10 @@ int store_finding_save(struct store_tx *tx, struct store_finding *f, int64_t exp
 /* Findings matching flt in id order; fn returning non-zero stops and is returned. */
 int store_finding_list(struct store_tx *tx, const struct store_finding_filter *flt,
 		       int (*fn)(const struct store_finding *f, void *arg), void *arg);
-/* Revisions of finding id with version > after_version, ascending, at most limit (0: all). */
+/*
+ * Revisions of finding id with version > after_version, ascending, at most
+ * limit (0: all); revision 1 of a finding still at version 1 read from its row.
+ */
 int store_finding_history(struct store_tx *tx, int64_t id, int64_t after_version, unsigned limit,
 			  int (*fn)(const struct store_finding_revision *r, void *arg), void *arg);
 

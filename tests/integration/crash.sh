@@ -180,10 +180,12 @@ REVS="SELECT finding_id, COUNT(*) AS n, MAX(version) AS mv FROM finding_revision
 	GROUP BY finding_id"
 AUDITS="SELECT object_id, COUNT(*) AS n FROM audit_log WHERE object_type = 'finding'
 	GROUP BY object_id"
+# Revision 1 is the row itself until the first change: none stored at version 1.
 sql_none "every finding has one revision per version, the last one current" \
 	"SELECT f.id FROM findings f LEFT JOIN ($REVS) r ON r.finding_id = f.id
 	LEFT JOIN finding_revisions l ON l.finding_id = f.id AND l.version = f.version
-	WHERE r.n IS NULL OR r.n <> f.version OR r.mv <> f.version OR l.state IS NOT f.state"
+	WHERE IIF(f.version = 1, r.n IS NOT NULL,
+		r.n IS NULL OR r.n <> f.version OR r.mv <> f.version OR l.state IS NOT f.state)"
 sql_none "every finding has one audit row per version" \
 	"SELECT f.id FROM findings f LEFT JOIN ($AUDITS) a ON a.object_id = f.id
 	WHERE a.n IS NULL OR a.n <> f.version"

@@ -23,6 +23,7 @@
 #include "server/store/store.h"
 #include "server/store/store_evidence.h"
 #include "server/store/store_findings.h"
+#include "server/store/store_int.h"
 #include "server/store/store_plans.h"
 #include "server/svc_evidence.h"
 #include "server/svc_findings.h"
@@ -626,6 +627,119 @@ static int t_evidence_finding(struct store_tx *tx, void *arg)
 	return 0;
 }
 
+struct rev_keep {
+	int n;
+	int64_t version[4], ev0[4];
+	size_t n_ev[4];
+	char text[4][64];
+};
+
+static int keep_rev(const struct store_finding_revision *r, void *arg)
+{
+	struct rev_keep *k = arg;
+
+	if (k->n < 4) {
+		k->version[k->n] = r->version;
+		k->n_ev[k->n] = r->n_evidence;
+		k->ev0[k->n] = r->n_evidence ? r->evidence_ids[0] : 0;
+		size_t len = strnlen(r->text, sizeof(k->text[0]) - 1);
+
+		memcpy(k->text[k->n], r->text, len);
+		k->text[k->n][len] = '\0';
+	}
+	k->n++;
+	return 0;
+}
+
+static int64_t stored_revisions(struct store_tx *tx, int64_t id)
+{
+	struct db_stmt *s = NULL;
+	int64_t n = -1;
+
+	if (db_prepare(tx->db, "SELECT COUNT(*) FROM finding_revisions WHERE finding_id = ?1",
+		       &s) == 0) {
+		db_bind_int64(s, 1, id);
+		if (db_step(s) == DB_ROW)
+			n = db_column_int64(s, 0);
+	}
+	db_finish(s);
+	return n;
+}
+
+/* Revision 1 is the row until the first change, which stores it as it was. */
+static int t_first_revision(struct store_tx *tx, void *arg)
+{
+	struct svc_actor minh = actor(w.minh, "minh");
+	struct rights_user rm = ru(w.minh, INSP, 0);
+	struct svc_finding_input in = input(3, 1, "Bản đầu", "");
+	struct rev_keep k = {0};
+	int64_t ids[1] = {w.ev}, cur = 0, id;
+	bool created;
+
+	(void)arg;
+	in.evidence_ids = ids;
+	in.n_evidence = 1;
+	CHECK_INT(0, svc_finding_create(tx, &minh, &rm, "client-rev-01", w.plan, w.u1, &in, F,
+					&created, msg, sizeof(msg)));
+	id = F->id;
+	CHECK_INT(0, stored_revisions(tx, id)); /* one row written, not two */
+	CHECK_INT(0, svc_finding_history(tx, &rm, id, 0, 0, keep_rev, &k, msg, sizeof(msg)));
+	CHECK_INT(1, k.n);
+	CHECK_INT(1, k.version[0]);
+	CHECK(strcmp(k.text[0], "Bản đầu") == 0);
+	CHECK_INT(1, k.n_ev[0]);
+	CHECK_INT(w.ev, k.ev0[0]);
+	memset(&k, 0, sizeof(k));
+	CHECK_INT(0, svc_finding_history(tx, &rm, id, 1, 0, keep_rev, &k, msg, sizeof(msg)));
+	CHECK_INT(0, k.n);
+
+	/* The first edit (new text, no evidence) keeps revision 1 as it was. */
+	in = input(3, 1, "Bản sửa", "");
+	CHECK_INT(0, svc_finding_update(tx, &minh, &rm, id, 1, &in, F, &cur, msg, sizeof(msg)));
+	CHECK_INT(2, F->version);
+	CHECK_INT(2, stored_revisions(tx, id));
+	memset(&k, 0, sizeof(k));
+	CHECK_INT(0, svc_finding_history(tx, &rm, id, 0, 0, keep_rev, &k, msg, sizeof(msg)));
+	CHECK_INT(2, k.n);
+	CHECK(strcmp(k.text[0], "Bản đầu") == 0);
+	CHECK_INT(1, k.n_ev[0]);
+	CHECK_INT(w.ev, k.ev0[0]);
+	CHECK(strcmp(k.text[1], "Bản sửa") == 0);
+	CHECK_INT(0, k.n_ev[1]);
+	memset(&k, 0, sizeof(k));
+	CHECK_INT(0, svc_finding_history(tx, &rm, id, 1, 0, keep_rev, &k, msg, sizeof(msg)));
+	CHECK_INT(1, k.n);
+	CHECK_INT(2, k.version[0]);
+
+	/* A stale edit of version 1 changes nothing, adds no second revision 1. */
+	CHECK_INT(KT_ECONFLICT,
+		  svc_finding_update(tx, &minh, &rm, id, 1, &in, F, &cur, msg, sizeof(msg)));
+	CHECK_INT(2, stored_revisions(tx, id));
+
+	/* A database written before keeps its stored revision 1: read once, kept at the edit. */
+	in = input(3, 1, "Bản cũ", "");
+	CHECK_INT(0, svc_finding_create(tx, &minh, &rm, "client-rev-02", w.plan, w.u1, &in, F,
+					&created, msg, sizeof(msg)));
+	id = F->id;
+	CHECK_INT(0, store_exec_i64(tx,
+				    "INSERT INTO finding_revisions (finding_id, version, state, area, "
+				    "kind, text, cause, by_user, at) SELECT id, 1, state, area, kind, "
+				    "'như đã lưu', cause, updated_by, updated_at FROM findings "
+				    "WHERE id = ?1",
+				    true, 1, id));
+	memset(&k, 0, sizeof(k));
+	CHECK_INT(0, svc_finding_history(tx, &rm, id, 0, 0, keep_rev, &k, msg, sizeof(msg)));
+	CHECK_INT(1, k.n);
+	CHECK(strcmp(k.text[0], "như đã lưu") == 0);
+	CHECK_INT(0, svc_finding_update(tx, &minh, &rm, id, 1, &in, F, &cur, msg, sizeof(msg)));
+	CHECK_INT(2, stored_revisions(tx, id));
+	memset(&k, 0, sizeof(k));
+	CHECK_INT(0, svc_finding_history(tx, &rm, id, 0, 0, keep_rev, &k, msg, sizeof(msg)));
+	CHECK_INT(2, k.n);
+	CHECK(strcmp(k.text[0], "như đã lưu") == 0);
+	return 0;
+}
+
 static void test_services(void)
 {
 	struct store_options o = {.create = true, .busy_timeout_ms = 2000};
@@ -650,6 +764,7 @@ static void test_services(void)
 	CHECK_INT(0, store_run(st, true, t_visibility, NULL));
 	CHECK_INT(0, store_run(st, true, t_evidence, NULL));
 	CHECK_INT(0, store_run(st, true, t_evidence_finding, NULL));
+	CHECK_INT(0, store_run(st, true, t_first_revision, NULL));
 out:
 	store_close(st);
 	free(F);
