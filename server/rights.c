@@ -3,9 +3,11 @@
  * service makes with it (see rights.h; the table of role x request is in
  * docs/design/plans.md).
  *
- * Standing is computed afresh for every request from the stored plan, team,
+ * Standing is computed for every request from the stored plan, team,
  * observers and assignments, and from the caller's global roles as they
- * were when the request arrived. A standing that needs a global role (team:
+ * were when the request arrived; a standing (or a unit check) that succeeded
+ * is remembered while the store's rights stamp stays the same, i.e. while
+ * nothing it was read from can have changed (memos below). A standing that needs a global role (team:
  * inspector; observer: observer; authority: authority; unit representative:
  * unit_rep with a unit) is void without that role.
  */
@@ -43,8 +45,8 @@ static void say(char *msg, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-int rights_load(struct store_tx *tx, const struct rights_user *u, int64_t plan_id,
-		struct plan_access *out, char *msg, size_t cap)
+static int load_fresh(struct store_tx *tx, const struct rights_user *u, int64_t plan_id,
+		      struct plan_access *out, char *msg, size_t cap)
 {
 	struct store_team_member m;
 	struct store_plan_head ph, *p = &ph;
@@ -107,6 +109,61 @@ out:
 	return rc;
 }
 
+/*
+ * Memos of standings and unit checks that succeeded, direct-mapped, each
+ * valid only under the rights stamp it was computed under
+ * (store_rights_stamp: any change to a plan, team, observer, assignment or
+ * unit, any rollback, another connection's commit gives a new one). A run of
+ * submissions by the same people then reads nothing for rights (those reads
+ * were a sixth of the storage thread's work per finding). Refusals are never
+ * remembered: they are computed again, with their messages. Rights run on
+ * the storage thread; the memos are per thread all the same.
+ */
+#define MEMO_SLOTS 16 /* a power of two */
+
+struct load_memo {
+	uint64_t stamp; /* 0: empty */
+	int64_t plan_id, user_id, unit_id;
+	uint32_t roles;
+	struct plan_access a;
+};
+
+struct unit_memo {
+	uint64_t stamp;
+	int64_t plan_id, unit_id, user_id, group_id;
+	int team_role;
+};
+
+static _Thread_local struct load_memo load_memo[MEMO_SLOTS];
+static _Thread_local struct unit_memo unit_memo[MEMO_SLOTS];
+
+static unsigned memo_slot(int64_t a, int64_t b)
+{
+	uint64_t h = ((uint64_t)a * 0x9e3779b97f4a7c15u) ^ ((uint64_t)b * 0xc2b2ae3d27d4eb4fu);
+
+	return (unsigned)(h >> 32) & (MEMO_SLOTS - 1);
+}
+
+int rights_load(struct store_tx *tx, const struct rights_user *u, int64_t plan_id,
+		struct plan_access *out, char *msg, size_t cap)
+{
+	uint64_t stamp = store_rights_stamp(tx);
+	struct load_memo *m = &load_memo[memo_slot(plan_id, u->user_id)];
+	int rc;
+
+	if (m->stamp == stamp && m->plan_id == plan_id && m->user_id == u->user_id &&
+	    m->roles == u->roles && m->unit_id == u->unit_id) {
+		*out = m->a;
+		say(msg, cap, "%s", "");
+		return 0;
+	}
+	rc = load_fresh(tx, u, plan_id, out, msg, cap);
+	if (rc == 0)
+		*m = (struct load_memo){.stamp = stamp, .plan_id = plan_id, .user_id = u->user_id,
+					.unit_id = u->unit_id, .roles = u->roles, .a = *out};
+	return rc;
+}
+
 bool rights_is_team(const struct plan_access *a)
 {
 	return a->team_role >= STORE_TEAM_LEADER && a->team_role <= STORE_TEAM_SECRETARY;
@@ -151,13 +208,12 @@ static void user_label(struct store_tx *tx, int64_t user_id, char *out, size_t c
 		snprintf(out, cap, "user %lld", (long long)user_id);
 }
 
-int rights_can_write_unit(struct store_tx *tx, const struct plan_access *a, int64_t user_id,
-			  int64_t unit_id, char *msg, size_t cap)
+static int can_write_fresh(struct store_tx *tx, const struct plan_access *a, int64_t user_id,
+			   int64_t unit_id, char *msg, size_t cap)
 {
 	char unit[STORE_CODE_MAX + 32], who[STORE_USERNAME_MAX + 32], what[96];
 	int rc;
 
-	say(msg, cap, "%s", "");
 	if (!rights_is_team(a)) {
 		unit_label(tx, unit_id, unit, sizeof(unit));
 		user_label(tx, user_id, who, sizeof(who));
@@ -188,6 +244,26 @@ int rights_can_write_unit(struct store_tx *tx, const struct plan_access *a, int6
 	    "team role leader or deputy in plan %s; %s is a %s without one",
 	    unit, who, a->number, who, rights_team_role_name(a->team_role));
 	return KT_EPERM;
+}
+
+int rights_can_write_unit(struct store_tx *tx, const struct plan_access *a, int64_t user_id,
+			  int64_t unit_id, char *msg, size_t cap)
+{
+	uint64_t stamp = store_rights_stamp(tx);
+	struct unit_memo *m = &unit_memo[memo_slot(unit_id, user_id)];
+	int rc;
+
+	say(msg, cap, "%s", "");
+	if (m->stamp == stamp && m->plan_id == a->plan_id && m->unit_id == unit_id &&
+	    m->user_id == user_id && m->group_id == a->group_id && m->team_role == a->team_role &&
+	    rights_is_team(a))
+		return 0;
+	rc = can_write_fresh(tx, a, user_id, unit_id, msg, cap);
+	if (rc == 0)
+		*m = (struct unit_memo){.stamp = stamp, .plan_id = a->plan_id, .unit_id = unit_id,
+					.user_id = user_id, .group_id = a->group_id,
+					.team_role = a->team_role};
+	return rc;
 }
 
 bool rights_is_unit_rep(const struct plan_access *a, int64_t unit_id)

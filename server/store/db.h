@@ -93,6 +93,20 @@ bool db_column_is_null(struct db_stmt *st, int col);
 /* Rows changed by the last INSERT, UPDATE or DELETE of this connection. */
 int64_t db_changes(struct db *db);
 /*
+ * Call fn(arg, table) after each row this connection inserts, updates or
+ * deletes, with the table's name (fn NULL: no more calls). Not called for
+ * rows removed by ON CONFLICT REPLACE or by a DELETE without WHERE (SQLite
+ * skips its hook there; the store uses neither). fn must not use the
+ * connection. A driver that cannot name the table passes NULL for every
+ * changed row or statement.
+ */
+void db_on_change(struct db *db, void (*fn)(void *arg, const char *table), void *arg);
+/*
+ * *out: a number that changes when another connection (or process) commits
+ * to the database; this connection's own commits leave it as it is.
+ */
+int db_data_version(struct db *db, int64_t *out);
+/*
  * The id (INTEGER PRIMARY KEY) of the row this connection inserted last;
  * read it right after an INSERT whose db_changes() is 1. (SQLite:
  * sqlite3_last_insert_rowid; a PostgreSQL driver answers with lastval().)

@@ -56,8 +56,22 @@ struct db {
 	char sp_sql[DB_SAVEPOINT_TEXTS][96];
 	unsigned n_sp_sql;
 	int log_fd; /* the -wal file, after db_sync_split(); else -1 */
+	void (*on_change)(void *arg, const char *table); /* db_on_change() */
+	void *on_change_arg;
 	char errmsg[256];
 };
+
+/* sqlite3_update_hook's callback: tell db_on_change()'s fn which table changed. */
+static void update_hook(void *arg, int op, const char *dbname, const char *table,
+			sqlite3_int64 rowid)
+{
+	struct db *db = arg;
+
+	(void)op;
+	(void)dbname;
+	(void)rowid;
+	db->on_change(db->on_change_arg, table);
+}
 
 /* The one mapping of SQLite result codes (extended or primary) to KT_E* codes. */
 static int db_map_rc(int rc)
@@ -419,6 +433,26 @@ int64_t db_changes(struct db *db)
 int64_t db_last_insert_id(struct db *db)
 {
 	return sqlite3_last_insert_rowid(db->conn);
+}
+
+void db_on_change(struct db *db, void (*fn)(void *arg, const char *table), void *arg)
+{
+	db->on_change = fn;
+	db->on_change_arg = arg;
+	sqlite3_update_hook(db->conn, fn ? update_hook : NULL, fn ? db : NULL);
+}
+
+int db_data_version(struct db *db, int64_t *out)
+{
+	struct db_stmt *s;
+	int rc = db_prepare(db, "PRAGMA data_version", &s);
+
+	if (rc < 0)
+		return rc;
+	rc = db_step(s);
+	*out = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+	db_finish(s);
+	return rc < 0 ? rc : 0;
 }
 
 /*

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,6 +483,34 @@ static int migrate(struct store *st)
 	return read_schema_version(st->db, &st->schema_version);
 }
 
+static _Atomic uint64_t last_stamp; /* the last rights stamp handed out, process-wide */
+
+static void stamp_renew(struct store *st)
+{
+	st->rights_stamp = atomic_fetch_add(&last_stamp, 1) + 1;
+}
+
+/* Tables no standing is computed from; their rows change with every submission or login. */
+static bool rights_blind(const char *table)
+{
+	static const char *const blind[] = {"findings", "finding_revisions", "finding_evidence",
+					    "audit_log", "evidence", "evidence_chunks", "sessions"};
+
+	for (size_t i = 0; i < sizeof(blind) / sizeof(blind[0]); i++) {
+		if (strcmp(table, blind[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void on_change(void *arg, const char *table)
+{
+	struct store *st = arg;
+
+	if (!table || !rights_blind(table))
+		stamp_renew(st);
+}
+
 int store_open(struct store **out, const char *data_dir, const struct store_options *options)
 {
 	struct store_options defaults = {.create = false, .busy_timeout_ms = 5000};
@@ -514,6 +543,8 @@ int store_open(struct store **out, const char *data_dir, const struct store_opti
 	rc = migrate(st);
 	if (rc < 0)
 		goto out;
+	stamp_renew(st);
+	db_on_change(st->db, on_change, st);
 	*out = st;
 	st = NULL;
 	rc = 0;
@@ -536,6 +567,33 @@ void store_close(struct store *st)
 int store_schema_version(struct store *st)
 {
 	return st->schema_version;
+}
+
+/* At a transaction's start: another connection's commit may have changed anything. */
+static int notice_others(struct store *st)
+{
+	int64_t v;
+	int rc = db_data_version(st->db, &v);
+
+	if (rc < 0)
+		return rc;
+	if (v != st->data_version) {
+		st->data_version = v;
+		stamp_renew(st);
+	}
+	return 0;
+}
+
+/* After a rollback: what this connection remembered of the database may be gone with it. */
+static void forget(struct store *st)
+{
+	store_audit_forget(st);
+	stamp_renew(st);
+}
+
+uint64_t store_rights_stamp(struct store_tx *tx)
+{
+	return tx->st->rights_stamp;
 }
 
 static struct store_tx *tx_start(struct store *st, bool write)
@@ -562,12 +620,14 @@ int store_run(struct store *st, bool write, store_tx_fn fn, void *arg)
 	rc = db_begin(st->db, write);
 	if (rc < 0)
 		return rc;
-	rc = fn(tx_start(st, write), arg);
+	rc = notice_others(st);
+	if (rc == 0)
+		rc = fn(tx_start(st, write), arg);
 	if (rc == 0)
 		rc = db_commit(st->db);
 	if (rc != 0) {
 		db_rollback(st->db);
-		store_audit_forget(st);
+		forget(st);
 	}
 	tx_end(st);
 	return rc;
@@ -582,6 +642,12 @@ int store_batch_begin(struct store *st)
 	rc = db_begin(st->db, true);
 	if (rc < 0)
 		return rc;
+	rc = notice_others(st);
+	if (rc < 0) {
+		db_rollback(st->db);
+		forget(st);
+		return rc;
+	}
 	tx_start(st, true);
 	st->in_batch = true;
 	return 0;
@@ -607,7 +673,7 @@ int store_batch_item(struct store *st, store_tx_fn fn, void *arg)
 	}
 	rc = fn(&st->tx, arg);
 	if (rc != 0)
-		store_audit_forget(st); /* its audit row, if any, is rolled back below */
+		forget(st); /* its audit row, if any, is rolled back below */
 	if (!db_in_transaction(st->db)) {
 		st->batch_err = rc != 0 ? rc : KT_EINTERNAL;
 		return st->batch_err;
@@ -637,7 +703,7 @@ int store_batch_commit(struct store *st)
 		rc = db_commit(st->db);
 	if (rc != 0) {
 		db_rollback(st->db);
-		store_audit_forget(st);
+		forget(st);
 	}
 	tx_end(st);
 	return rc;
@@ -648,7 +714,7 @@ void store_batch_abort(struct store *st)
 	if (!st || !st->in_batch)
 		return;
 	db_rollback(st->db);
-	store_audit_forget(st);
+	forget(st);
 	tx_end(st);
 }
 

@@ -63,6 +63,18 @@ int store_schema_version(struct store *st);
 int store_schema_latest(void);
 
 /*
+ * The rights stamp, for memos of what rights are computed from (rights.c):
+ * a number that is different whenever a standing in a plan may have changed
+ * since it was last read. It is renewed by a change to any table other than
+ * those rights never read (findings and their revisions and evidence links,
+ * evidence and its chunks, the audit log, sessions), by every rollback, and
+ * at the start of a transaction after another connection or process has
+ * committed. Never 0; unique across the stores of a process, so a value
+ * remembered under one store never matches another's.
+ */
+uint64_t store_rights_stamp(struct store_tx *tx);
+
+/*
  * Transactions. store_run() runs fn inside one transaction (BEGIN IMMEDIATE when
  * write, else a read transaction): commits when fn returns 0, rolls back
  * otherwise and returns fn's code (or the commit's error).

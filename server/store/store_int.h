@@ -37,6 +37,14 @@ struct store {
 	bool audit_known;
 	int64_t audit_last_id;
 	uint8_t audit_last_hash[32];
+	/*
+	 * store_rights_stamp(): renewed (from a process-wide count) at every row
+	 * changed in a table rights are read from, every rollback, and every
+	 * transaction that finds another connection's commit (data_version, the
+	 * value last seen).
+	 */
+	uint64_t rights_stamp;
+	int64_t data_version;
 };
 
 /*

@@ -740,6 +740,83 @@ static int t_first_revision(struct store_tx *tx, void *arg)
 	return 0;
 }
 
+/* The rights memos (rights.c) forget what a change, a rollback or another connection undid. */
+static int t_memo_change(struct store_tx *tx, void *arg)
+{
+	struct rights_user rh = ru(w.hoa, INSP, 0);
+	struct store_assignment as = {.plan_id = w.plan, .unit_id = w.u1, .user_id = w.hoa};
+	struct plan_access a;
+	bool created;
+	int64_t n;
+
+	(void)arg;
+	CHECK_INT(0, rights_load(tx, &rh, w.plan, &a, msg, sizeof(msg)));
+	CHECK_INT(KT_EPERM, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg)));
+	snprintf(as.date_from, sizeof(as.date_from), "2022-10-01");
+	snprintf(as.date_to, sizeof(as.date_to), "2022-10-21");
+	as.created_at = T0;
+	CHECK_INT(0, store_assignment_put(tx, &as, &created));
+	CHECK_INT(0, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg)));
+	CHECK_INT(0, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg))); /* remembered */
+	CHECK_INT(0, store_assignment_remove_user(tx, w.plan, w.hoa, &n));
+	CHECK_INT(KT_EPERM, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg)));
+	return 0;
+}
+
+/* Assign hoa, let the memo remember it, then fail: the transaction is rolled back. */
+static int t_memo_then_fail(struct store_tx *tx, void *arg)
+{
+	struct rights_user rh = ru(w.hoa, INSP, 0);
+	struct store_assignment as = {.plan_id = w.plan, .unit_id = w.u1, .user_id = w.hoa};
+	struct plan_access a;
+	bool created;
+
+	(void)arg;
+	snprintf(as.date_from, sizeof(as.date_from), "2022-10-01");
+	snprintf(as.date_to, sizeof(as.date_to), "2022-10-21");
+	as.created_at = T0;
+	CHECK_INT(0, store_assignment_put(tx, &as, &created));
+	CHECK_INT(0, rights_load(tx, &rh, w.plan, &a, msg, sizeof(msg)));
+	CHECK_INT(0, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg)));
+	return KT_EINVAL;
+}
+
+/* hoa's standing in the plan and on unit 1: *arg is what rights_load must say. */
+static int t_memo_expect(struct store_tx *tx, void *arg)
+{
+	struct rights_user rh = ru(w.hoa, INSP, 0);
+	struct plan_access a;
+
+	CHECK_INT(*(int *)arg, rights_load(tx, &rh, w.plan, &a, msg, sizeof(msg)));
+	if (*(int *)arg == 0)
+		CHECK_INT(KT_EPERM, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg)));
+	return 0;
+}
+
+static int t_memo_remove_hoa(struct store_tx *tx, void *arg)
+{
+	(void)arg;
+	CHECK_INT(0, store_team_remove(tx, w.plan, w.hoa));
+	return 0;
+}
+
+static void test_rights_memo(struct store *st)
+{
+	struct store_options o = {.create = false, .busy_timeout_ms = 2000};
+	struct store *other = NULL;
+	int ok = 0, perm = KT_EPERM;
+
+	CHECK_INT(0, store_run(st, true, t_memo_change, NULL));
+	CHECK_INT(KT_EINVAL, store_run(st, true, t_memo_then_fail, NULL));
+	CHECK_INT(0, store_run(st, false, t_memo_expect, &ok)); /* the assignment is gone */
+	/* Another connection takes hoa off the team: the next transaction here sees it. */
+	CHECK_INT(0, store_open(&other, dir, &o));
+	if (other)
+		CHECK_INT(0, store_run(other, true, t_memo_remove_hoa, NULL));
+	store_close(other);
+	CHECK_INT(0, store_run(st, false, t_memo_expect, &perm));
+}
+
 static void test_services(void)
 {
 	struct store_options o = {.create = true, .busy_timeout_ms = 2000};
@@ -765,6 +842,7 @@ static void test_services(void)
 	CHECK_INT(0, store_run(st, true, t_evidence, NULL));
 	CHECK_INT(0, store_run(st, true, t_evidence_finding, NULL));
 	CHECK_INT(0, store_run(st, true, t_first_revision, NULL));
+	test_rights_memo(st);
 out:
 	store_close(st);
 	free(F);
