@@ -185,6 +185,10 @@ int kt_text_check(const char *s, size_t n, size_t max_bytes, unsigned flags)
 		}
 		if (utf8_next(u, n, &i, &cp) < 0 || cp == 0)
 			return KT_EUTF8;
+		if (cp > 0xa0 && cp < 0x1680) {
+			blank = false; /* Latin with diacritics, Vietnamese: not a control or a space */
+			continue;
+		}
 		if (cp == '\n' || cp == '\r' || cp == '\t') {
 			if (!multiline)
 				bad = bad ? bad : KT_EINVAL;

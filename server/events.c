@@ -78,6 +78,11 @@ static bool sees(const struct conn *c, const struct event_update *u)
 	return false;
 }
 
+bool events_watched(const struct server *s)
+{
+	return s->watchers != NULL;
+}
+
 void events_publish(struct server *s, const struct event_update *u)
 {
 	Kiemtra__V1__Event ev = KIEMTRA__V1__EVENT__INIT;

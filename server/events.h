@@ -43,6 +43,8 @@ struct watch_entry {
 /* Replace a connection's watch list (entries copied); n = 0 stops watching. */
 int events_watch(struct conn *c, const struct watch_entry *entries, size_t n);
 void events_forget(struct conn *c);
+/* Is anyone watching (worth writing an update's sentence for)? */
+bool events_watched(const struct server *s);
 void events_publish(struct server *s, const struct event_update *u);
 
 #endif

@@ -29,6 +29,7 @@
 struct finding_event {
 	bool publish;
 	struct event_update up;
+	const char *what; /* "created", "edited", ...: a literal */
 	char summary[160];
 };
 
@@ -181,7 +182,11 @@ static int reply_finding(struct store_tx *tx, struct call *call, int body_case,
 	return KT_OK;
 }
 
-/* Remember the event finish() publishes for this change. */
+/*
+ * Remember the event finish() publishes for this change (what: a literal).
+ * Its sentence is written there, on the loop thread, and only when someone
+ * watches: not on the storage thread for every submission.
+ */
 static int note_event(struct call *call, const struct store_finding *f, const char *what)
 {
 	struct finding_event *ev = call_alloc(call, sizeof(*ev));
@@ -198,10 +203,7 @@ static int note_event(struct call *call, const struct store_finding *f, const ch
 	ev->up.by_name = call->username;
 	ev->up.version = f->version;
 	ev->up.team_only = svc_finding_team_only(f->state);
-	snprintf(ev->summary, sizeof(ev->summary), "%s %s finding %lld (now %s, version %lld)",
-		 call->username, what, (long long)f->id, svc_finding_state_name(f->state),
-		 (long long)f->version);
-	ev->up.summary = ev->summary;
+	ev->what = what;
 	call->state = ev;
 	return KT_OK;
 }
@@ -210,8 +212,13 @@ static void publish_finish(struct call *call)
 {
 	struct finding_event *ev = call->state;
 
-	if (ev && ev->publish)
-		events_publish(call->conn->srv, &ev->up);
+	if (!ev || !ev->publish || !events_watched(call->conn->srv))
+		return;
+	snprintf(ev->summary, sizeof(ev->summary), "%s %s finding %lld (now %s, version %lld)",
+		 call->username, ev->what, (long long)ev->up.object_id,
+		 svc_finding_state_name(ev->up.state), (long long)ev->up.version);
+	ev->up.summary = ev->summary;
+	events_publish(call->conn->srv, &ev->up);
 }
 
 static int finding_input(struct call *call, struct svc_finding_input *in, int area, int kind,
