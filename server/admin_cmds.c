@@ -1378,8 +1378,8 @@ static void status_done(struct worker_job *j, int rc)
 		     s->stats.logins_ok, s->stats.logins_failed);
 	admin_printf(o,
 		     "storage worker:   %u queued, %" PRIu64 " jobs in %" PRIu64
-		     " batches, %" PRIu64 " commits failed\n",
-		     ws.queued, ws.jobs, ws.batches, ws.commits_failed);
+		     " batches, %" PRIu64 " commits failed, %" PRIu64 " groups run again\n",
+		     ws.queued, ws.jobs, ws.batches, ws.commits_failed, ws.groups_redone);
 	if (ws.pipelined)
 		admin_printf(o,
 			     "log flushes:      %" PRIu64 " (pipelined with the commits), %" PRIu64

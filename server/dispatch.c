@@ -191,6 +191,12 @@ static int job_run(struct store_tx *tx, struct worker_job *job)
 	struct call *call = (struct call *)((char *)job - offsetof(struct call, job));
 
 	call->rc = KT_OK;
+	if (call->job.rerunnable) {
+		/* Run again after a rollback: nothing of the first run counts. */
+		call->msg[0] = '\0';
+		kiemtra__v1__response__init(&call->resp);
+		call->state = NULL;
+	}
 	call->run_rc = call->m->run(tx, call);
 	return call->run_rc;
 }
@@ -215,6 +221,12 @@ void call_submit(struct call *call)
 	call->job.run = job_run;
 	call->job.run_raw = NULL;
 	call->job.done = job_done;
+	/*
+	 * A method's run() keeps its results in the call (response, state and
+	 * sentence, set afresh by job_run) and the database, unless a start()
+	 * prepared state for it: only those without one are run again.
+	 */
+	call->job.rerunnable = call->m->start == NULL;
 	worker_submit(call->conn->srv->worker, &call->job);
 }
 

@@ -85,6 +85,38 @@ static int run_item(struct store_tx *tx, void *arg)
 	return job->run(tx, job);
 }
 
+/*
+ * Storage thread: the run of re-runnable jobs from first on (up to the first
+ * other job) under one savepoint, none of their own. When one fails after
+ * writing something, the group is rolled back to its savepoint and its jobs
+ * run again, each in its own savepoint. Returns the job after the group.
+ */
+static struct worker_job *run_group(struct worker *w, struct worker_job *first)
+{
+	struct worker_job *j, *end;
+	bool redo = false;
+	int rc;
+
+	for (end = first; end && end->rerunnable; end = end->next)
+		;
+	rc = store_batch_group_begin(w->st);
+	for (j = first; j != end && rc == KT_OK && !redo; j = j->next)
+		j->rc = store_batch_group_item(w->st, run_item, j, &redo);
+	if (rc == KT_OK)
+		rc = store_batch_group_end(w->st, redo);
+	if (rc == KT_OK && redo) {
+		pthread_mutex_lock(&w->mu);
+		w->stats.groups_redone++;
+		pthread_mutex_unlock(&w->mu);
+		for (j = first; j != end; j = j->next)
+			j->rc = store_batch_item(w->st, run_item, j);
+	} else if (rc != KT_OK) {
+		for (j = first; j != end; j = j->next)
+			j->rc = rc; /* the transaction is over: so is the batch (its commit fails) */
+	}
+	return end;
+}
+
 /* Storage thread: run one batch of jobs in one transaction; set each job's rc. */
 static void run_batch(struct worker *w, struct worker_job *batch)
 {
@@ -93,8 +125,14 @@ static void run_batch(struct worker *w, struct worker_job *batch)
 
 	rc = store_batch_begin(w->st);
 	if (rc == KT_OK) {
-		for (j = batch; j; j = j->next)
-			j->rc = store_batch_item(w->st, run_item, j);
+		for (j = batch; j;) {
+			if (j->rerunnable) {
+				j = run_group(w, j);
+			} else {
+				j->rc = store_batch_item(w->st, run_item, j);
+				j = j->next;
+			}
+		}
 		rc = store_batch_commit(w->st);
 	}
 	if (rc != KT_OK) {

@@ -40,6 +40,14 @@ struct worker_job {
 	 */
 	int (*run_raw)(struct store *st, struct worker_job *job);
 	void (*done)(struct worker_job *job, int rc);            /* loop thread */
+	/*
+	 * run() may be called again after what its first call wrote was rolled
+	 * back: it keeps its results only in the job's own memory and the
+	 * database, and sets them afresh on each call. Such jobs run in groups
+	 * without a savepoint each (store_batch_group_*), the others each in
+	 * their own savepoint.
+	 */
+	bool rerunnable;
 	int rc;
 	struct worker_job *next; /* queue link; the worker's */
 };
@@ -67,6 +75,7 @@ void worker_free(struct worker *w);
 /* Counters for status (loop thread reads them; approximate). */
 struct worker_stats {
 	uint64_t jobs, batches, commits_failed;
+	uint64_t groups_redone; /* groups rolled back and run again, a savepoint each */
 	uint64_t syncs, syncs_failed; /* the sync thread's log flushes */
 	unsigned queued;
 	bool pipelined; /* false: each commit syncs itself (KIEMTRAD_SYNC=commit) */

@@ -93,6 +93,12 @@ bool db_column_is_null(struct db_stmt *st, int col);
 /* Rows changed by the last INSERT, UPDATE or DELETE of this connection. */
 int64_t db_changes(struct db *db);
 /*
+ * Rows changed by every INSERT, UPDATE and DELETE this connection completed
+ * since it opened (a statement that failed and was undone counts nothing):
+ * unchanged across some work means that work left nothing written.
+ */
+int64_t db_total_changes(struct db *db);
+/*
  * Call fn(arg, table) after each row this connection inserts, updates or
  * deletes, with the table's name (fn NULL: no more calls). Not called for
  * rows removed by ON CONFLICT REPLACE or by a DELETE without WHERE (SQLite

@@ -430,6 +430,11 @@ int64_t db_changes(struct db *db)
 	return sqlite3_changes(db->conn);
 }
 
+int64_t db_total_changes(struct db *db)
+{
+	return sqlite3_total_changes64(db->conn);
+}
+
 int64_t db_last_insert_id(struct db *db)
 {
 	return sqlite3_last_insert_rowid(db->conn);

@@ -607,6 +607,7 @@ static void tx_end(struct store *st)
 {
 	st->in_tx = false;
 	st->in_batch = false;
+	st->in_group = false;
 	st->batch_err = 0;
 	st->tx = (struct store_tx){0};
 }
@@ -662,7 +663,7 @@ int store_batch_item(struct store *st, store_tx_fn fn, void *arg)
 {
 	int rc, rc2;
 
-	if (!st->in_batch)
+	if (!st->in_batch || st->in_group)
 		return KT_ESTATE;
 	if (st->batch_err)
 		return st->batch_err;
@@ -692,13 +693,73 @@ int store_batch_item(struct store *st, store_tx_fn fn, void *arg)
 	return rc;
 }
 
+int store_batch_group_begin(struct store *st)
+{
+	int rc;
+
+	if (!st->in_batch || st->in_group)
+		return KT_ESTATE;
+	if (st->batch_err)
+		return st->batch_err;
+	rc = db_savepoint(st->db, "batch_group");
+	if (rc < 0) {
+		st->batch_err = rc;
+		return rc;
+	}
+	st->in_group = true;
+	return 0;
+}
+
+int store_batch_group_item(struct store *st, store_tx_fn fn, void *arg, bool *redo)
+{
+	int64_t before;
+	int rc;
+
+	if (!st->in_group)
+		return KT_ESTATE;
+	if (st->batch_err)
+		return st->batch_err;
+	before = db_total_changes(st->db);
+	rc = fn(&st->tx, arg);
+	if (rc == 0)
+		return 0;
+	if (!db_in_transaction(st->db)) {
+		forget(st);
+		st->batch_err = rc;
+		return rc;
+	}
+	if (db_total_changes(st->db) != before)
+		*redo = true; /* written, then failed: only a savepoint of its own can undo it */
+	return rc;
+}
+
+int store_batch_group_end(struct store *st, bool undo)
+{
+	int rc = 0;
+
+	if (!st->in_group)
+		return KT_ESTATE;
+	st->in_group = false;
+	if (st->batch_err)
+		return st->batch_err;
+	if (undo) {
+		rc = db_rollback_to(st->db, "batch_group");
+		forget(st);
+	}
+	if (rc == 0)
+		rc = db_release(st->db, "batch_group");
+	if (rc < 0)
+		st->batch_err = rc;
+	return rc;
+}
+
 int store_batch_commit(struct store *st)
 {
 	int rc;
 
 	if (!st->in_batch)
 		return KT_ESTATE;
-	rc = st->batch_err;
+	rc = st->in_group ? KT_ESTATE : st->batch_err; /* a group left open: nothing is kept */
 	if (rc == 0)
 		rc = db_commit(st->db);
 	if (rc != 0) {

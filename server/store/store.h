@@ -84,14 +84,28 @@ uint64_t store_rights_stamp(struct store_tx *tx);
  * savepoint when fn fails (returning fn's code; the batch goes on);
  * store_batch_commit() commits all (one fsync, or none after
  * store_sync_split()). When the commit fails, every item of the batch failed:
- * the caller reports the returned error for each. store_batch_abort() rolls the whole batch back. When an item's failure ends
- * the transaction itself (a full disk), the later items and the commit return
- * that error. store_run() and a batch do not nest: KT_ESTATE while one is open.
+ * the caller reports the returned error for each. store_batch_abort() rolls
+ * the whole batch back. When an item's failure ends the transaction itself (a
+ * full disk), the later items and the commit return that error. store_run()
+ * and a batch do not nest: KT_ESTATE while one is open.
+ *
+ * Groups, for items that may be run again: store_batch_group_begin() opens
+ * one savepoint for a run of items, store_batch_group_item() runs each
+ * without one of its own (a savepoint per item was two statements and a copy
+ * of every page it changed). An item that fails having written nothing needs
+ * no undoing; one that fails after writing sets *redo (its writes and those
+ * of the group's earlier items are still there): the caller stops the group,
+ * store_batch_group_end(st, true) rolls the group back to its savepoint, and
+ * the caller runs the same items again with store_batch_item().
+ * store_batch_group_end(st, false) keeps the group.
  */
 typedef int (*store_tx_fn)(struct store_tx *tx, void *arg);
 int store_run(struct store *st, bool write, store_tx_fn fn, void *arg);
 int store_batch_begin(struct store *st);
 int store_batch_item(struct store *st, store_tx_fn fn, void *arg);
+int store_batch_group_begin(struct store *st);
+int store_batch_group_item(struct store *st, store_tx_fn fn, void *arg, bool *redo);
+int store_batch_group_end(struct store *st, bool undo);
 int store_batch_commit(struct store *st);
 void store_batch_abort(struct store *st);
 

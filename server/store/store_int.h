@@ -27,6 +27,7 @@ struct store {
 	int schema_version;
 	bool in_tx; /* store_run() is running, or a batch is open */
 	bool in_batch;
+	bool in_group; /* a group's savepoint is open (store_batch_group_begin) */
 	int batch_err; /* the first error that ended the batch's transaction */
 	struct store_tx tx;
 	/*

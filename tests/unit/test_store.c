@@ -897,6 +897,48 @@ static void test_batch(struct store *st)
 	store_batch_abort(st); /* no batch: nothing happens */
 }
 
+/*
+ * Groups: items without savepoints of their own. A refusal that wrote
+ * nothing costs nothing; a failure after a write asks for the group again,
+ * item by item, and the rolled-back group leaves nothing behind.
+ */
+static void test_batch_groups(struct store *st)
+{
+	bool redo = false;
+
+	CHECK_INT(KT_ESTATE, store_batch_group_begin(st)); /* no batch */
+	CHECK_INT(0, store_batch_begin(st));
+	CHECK_INT(0, store_batch_group_begin(st));
+	CHECK_INT(KT_ESTATE, store_batch_group_begin(st));
+	CHECK_INT(KT_ESTATE, store_batch_item(st, t_create, "g0"));
+	CHECK_INT(0, store_batch_group_item(st, t_create, "g1", &redo));
+	CHECK_INT(KT_EEXIST, store_batch_group_item(st, t_create, "g1", &redo));
+	CHECK(!redo); /* refused by the insert itself: nothing written */
+	CHECK_INT(0, store_batch_group_item(st, t_create, "g2", &redo));
+	CHECK_INT(0, store_batch_group_end(st, false));
+	/* Second group: g3, then an item that writes g4 and fails. */
+	CHECK_INT(0, store_batch_group_begin(st));
+	CHECK_INT(0, store_batch_group_item(st, t_create, "g3", &redo));
+	CHECK_INT(KT_EEXIST, store_batch_group_item(st, t_create_two, "g4", &redo));
+	CHECK(redo);
+	CHECK_INT(0, store_batch_group_end(st, true));
+	CHECK_INT(0, store_batch_item(st, t_create, "g3"));
+	CHECK_INT(KT_EEXIST, store_batch_item(st, t_create_two, "g4"));
+	CHECK_INT(0, store_batch_commit(st));
+	CHECK_INT(0, store_run(st, false, t_user_exists, "g1"));
+	CHECK_INT(0, store_run(st, false, t_user_exists, "g2"));
+	CHECK_INT(0, store_run(st, false, t_user_exists, "g3"));
+	CHECK_INT(KT_ENOTFOUND, store_run(st, false, t_user_exists, "g4"));
+
+	/* A group left open keeps nothing. */
+	CHECK_INT(0, store_batch_begin(st));
+	CHECK_INT(0, store_batch_group_begin(st));
+	redo = false;
+	CHECK_INT(0, store_batch_group_item(st, t_create, "g5", &redo));
+	CHECK_INT(KT_ESTATE, store_batch_commit(st));
+	CHECK_INT(KT_ENOTFOUND, store_run(st, false, t_user_exists, "g5"));
+}
+
 /* ---- backup and integrity ---------------------------------------------------- */
 
 static int t_count_users(struct store_tx *tx, void *arg)
@@ -1017,6 +1059,7 @@ static void test_audit_rollback(struct store *st)
 {
 	struct verify_result v = verify(st);
 	int64_t before = v.rows;
+	bool redo;
 
 	CHECK_INT(0, v.rc);
 	CHECK_INT(0, store_batch_begin(st));
@@ -1030,9 +1073,20 @@ static void test_audit_rollback(struct store *st)
 	CHECK_INT(0, store_run(st, true, t_audit_one, "năm"));
 	CHECK_INT(KT_EINVAL, store_run(st, true, t_audit_then_fail, "sáu (rolled back)"));
 	CHECK_INT(0, store_run(st, true, t_audit_one, "bảy"));
+	/* A group rolled back to its savepoint takes its rows with it. */
+	redo = false;
+	CHECK_INT(0, store_batch_begin(st));
+	CHECK_INT(0, store_batch_group_begin(st));
+	CHECK_INT(0, store_batch_group_item(st, t_audit_one, "tám (rolled back)", &redo));
+	CHECK_INT(KT_EINVAL,
+		  store_batch_group_item(st, t_audit_then_fail, "chín (rolled back)", &redo));
+	CHECK(redo);
+	CHECK_INT(0, store_batch_group_end(st, true));
+	CHECK_INT(0, store_batch_item(st, t_audit_one, "tám"));
+	CHECK_INT(0, store_batch_commit(st));
 	v = verify(st);
 	CHECK_INT(0, v.rc);
-	CHECK_INT(before + 4, v.rows);
+	CHECK_INT(before + 5, v.rows);
 	CHECK_INT(0, v.bad);
 }
 
@@ -1130,6 +1184,7 @@ int main(void)
 		CHECK_INT(0, store_run(st, true, t_devices_sessions, NULL));
 		test_units(st);
 		test_batch(st);
+		test_batch_groups(st);
 		test_backup(st);
 		test_audit_rollback(st);
 		test_audit(st);
