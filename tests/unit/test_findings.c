@@ -740,22 +740,29 @@ static int t_first_revision(struct store_tx *tx, void *arg)
 	return 0;
 }
 
+/* Assign unit 1 to hoa (a member with no assignment in the world). */
+static int assign_hoa(struct store_tx *tx)
+{
+	struct store_assignment as = {.plan_id = w.plan, .unit_id = w.u1, .user_id = w.hoa};
+	bool created;
+
+	snprintf(as.date_from, sizeof(as.date_from), "2022-10-01");
+	snprintf(as.date_to, sizeof(as.date_to), "2022-10-21");
+	as.created_at = T0;
+	return store_assignment_put(tx, &as, &created);
+}
+
 /* The rights memos (rights.c) forget what a change, a rollback or another connection undid. */
 static int t_memo_change(struct store_tx *tx, void *arg)
 {
 	struct rights_user rh = ru(w.hoa, INSP, 0);
-	struct store_assignment as = {.plan_id = w.plan, .unit_id = w.u1, .user_id = w.hoa};
 	struct plan_access a;
-	bool created;
 	int64_t n;
 
 	(void)arg;
 	CHECK_INT(0, rights_load(tx, &rh, w.plan, &a, msg, sizeof(msg)));
 	CHECK_INT(KT_EPERM, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg)));
-	snprintf(as.date_from, sizeof(as.date_from), "2022-10-01");
-	snprintf(as.date_to, sizeof(as.date_to), "2022-10-21");
-	as.created_at = T0;
-	CHECK_INT(0, store_assignment_put(tx, &as, &created));
+	CHECK_INT(0, assign_hoa(tx));
 	CHECK_INT(0, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg)));
 	CHECK_INT(0, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg))); /* remembered */
 	CHECK_INT(0, store_assignment_remove_user(tx, w.plan, w.hoa, &n));
@@ -767,15 +774,10 @@ static int t_memo_change(struct store_tx *tx, void *arg)
 static int t_memo_then_fail(struct store_tx *tx, void *arg)
 {
 	struct rights_user rh = ru(w.hoa, INSP, 0);
-	struct store_assignment as = {.plan_id = w.plan, .unit_id = w.u1, .user_id = w.hoa};
 	struct plan_access a;
-	bool created;
 
 	(void)arg;
-	snprintf(as.date_from, sizeof(as.date_from), "2022-10-01");
-	snprintf(as.date_to, sizeof(as.date_to), "2022-10-21");
-	as.created_at = T0;
-	CHECK_INT(0, store_assignment_put(tx, &as, &created));
+	CHECK_INT(0, assign_hoa(tx));
 	CHECK_INT(0, rights_load(tx, &rh, w.plan, &a, msg, sizeof(msg)));
 	CHECK_INT(0, rights_can_write_unit(tx, &a, w.hoa, w.u1, msg, sizeof(msg)));
 	return KT_EINVAL;
