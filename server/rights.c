@@ -7,9 +7,10 @@
  * observers and assignments, and from the caller's global roles as they
  * were when the request arrived; a standing (or a unit check) that succeeded
  * is remembered while the store's rights stamp stays the same, i.e. while
- * nothing it was read from can have changed (memos below). A standing that needs a global role (team:
- * inspector; observer: observer; authority: authority; unit representative:
- * unit_rep with a unit) is void without that role.
+ * nothing it was read from can have changed (memos below). A standing that
+ * needs a global role (team: inspector; observer: observer; authority:
+ * authority; unit representative: unit_rep with a unit) is void without that
+ * role.
  */
 #include "server/rights.h"
 

@@ -45,7 +45,7 @@ struct worker_job {
 	 * back: it keeps its results only in the job's own memory and the
 	 * database, and sets them afresh on each call. Such jobs run in groups
 	 * without a savepoint each (store_batch_group_*), the others each in
-	 * their own savepoint.
+	 * their own savepoint. False unless the submitter sets it.
 	 */
 	bool rerunnable;
 	int rc;
