@@ -240,10 +240,35 @@ void auth_load(struct auth *a, unsigned *running, unsigned *waiting)
 	*waiting = a->waiting;
 }
 
+/*
+ * The hash verified for unknown users, in the encoding crypto_pwhash_str
+ * writes: Argon2id with the server's parameters, a random salt and a random
+ * output. Verifying any password against it computes one Argon2id with those
+ * parameters, as a real verification does, and finds no match (and a match
+ * would still be refused: w->dummy). Nothing is hashed to make it: computing
+ * a real hash here cost every start 65-190 ms and 64 MiB.
+ */
+static void dummy_hash(struct auth *a)
+{
+	uint8_t salt[crypto_pwhash_SALTBYTES], output[32];
+	char salt64[sodium_base64_ENCODED_LEN(sizeof(salt),
+					      sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+	char output64[sodium_base64_ENCODED_LEN(sizeof(output),
+						sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+
+	randombytes_buf(salt, sizeof(salt));
+	randombytes_buf(output, sizeof(output));
+	sodium_bin2base64(salt64, sizeof(salt64), salt, sizeof(salt),
+			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	sodium_bin2base64(output64, sizeof(output64), output, sizeof(output),
+			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	snprintf(a->dummy_hash, sizeof(a->dummy_hash), "$argon2id$v=19$m=%zu,t=%llu,p=1$%s$%s",
+		 a->memlimit / 1024, (unsigned long long)a->opslimit, salt64, output64);
+}
+
 int auth_new(struct auth **out, uv_loop_t *loop, const struct auth_options *opt)
 {
 	struct auth *a = calloc(1, sizeof(*a));
-	uint8_t random_pw[32];
 
 	if (!a)
 		return KT_ENOMEM;
@@ -275,15 +300,7 @@ int auth_new(struct auth **out, uv_loop_t *loop, const struct auth_options *opt)
 		a->memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 		break;
 	}
-	/* The dummy hash has the same parameters as real ones, so it costs the same. */
-	randombytes_buf(random_pw, sizeof(random_pw));
-	if (crypto_pwhash_str_alg(a->dummy_hash, (const char *)random_pw, sizeof(random_pw),
-				  a->opslimit, a->memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-		free(a->slots);
-		free(a);
-		return KT_ENOMEM;
-	}
-	sodium_memzero(random_pw, sizeof(random_pw));
+	dummy_hash(a);
 	*out = a;
 	return KT_OK;
 }

@@ -155,8 +155,9 @@ static void test_hash_verify(void)
 
 /*
  * Unknown users cost the same: at the production (INTERACTIVE) level, verifying
- * for an unknown user (the dummy hash) takes at least half as long as a real
- * verification. Otherwise response times tell which usernames exist. Each is
+ * for an unknown user (the dummy hash) takes between half and twice as long as
+ * a real verification. Otherwise response times tell which usernames exist
+ * (and a dearer dummy would make unknown names a cheaper way to load us). Each is
  * measured three times, interleaved, and the fastest of each compared, so that
  * a busy machine slowing one run does not decide the outcome.
  */
@@ -178,9 +179,9 @@ static void test_unknown_user_cost(void)
 			unknown = t;
 	}
 	printf("test_auth: fastest: known user %.3f s, unknown user %.3f s\n", known, unknown);
-	if (unknown < known / 2) {
+	if (unknown < known / 2 || unknown > known * 2) {
 		fprintf(stderr,
-			"unknown-user verify took %.3f s, expected at least half of the "
+			"unknown-user verify took %.3f s, expected between half and twice the "
 			"known-user verify (%.3f s)\n",
 			unknown, known);
 		failures++;
