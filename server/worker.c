@@ -303,6 +303,19 @@ static bool want_pipelined(void)
 	return !(v && strcmp(v, "commit") == 0);
 }
 
+/* Loop thread: end the sync thread (it first flushes what reached it), if it runs. */
+static void stop_sync(struct worker *w)
+{
+	if (!w->sync_running)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->sync_stopping = true;
+	pthread_cond_signal(&w->sync_cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->sync_thread, NULL);
+	w->sync_running = false;
+}
+
 int worker_start(struct worker **out, uv_loop_t *loop, struct store *st)
 {
 	struct worker *w = calloc(1, sizeof(*w));
@@ -332,14 +345,7 @@ int worker_start(struct worker **out, uv_loop_t *loop, struct store *st)
 		w->sync_running = true;
 	}
 	if (pthread_create(&w->thread, NULL, thread_main, w) != 0) {
-		if (w->sync_running) {
-			pthread_mutex_lock(&w->mu);
-			w->sync_stopping = true;
-			pthread_cond_signal(&w->sync_cv);
-			pthread_mutex_unlock(&w->mu);
-			pthread_join(w->sync_thread, NULL);
-			w->sync_running = false;
-		}
+		stop_sync(w);
 		uv_close((uv_handle_t *)&w->async, NULL);
 		return KT_ESYS;
 	}
@@ -371,15 +377,7 @@ void worker_stop(struct worker *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	w->thread_running = false;
-	if (w->sync_running) {
-		/* The storage thread is done: the sync thread flushes what is left, then ends. */
-		pthread_mutex_lock(&w->mu);
-		w->sync_stopping = true;
-		pthread_cond_signal(&w->sync_cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->sync_thread, NULL);
-		w->sync_running = false;
-	}
+	stop_sync(w); /* the storage thread is done: the sync thread flushes what is left */
 	drain(w);
 	uv_close((uv_handle_t *)&w->async, NULL);
 }
